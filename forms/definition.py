@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pyxform.xls2json_backends import md_to_dict
 
+from forms.lists import ListFiles, inject_lists
+
 SOURCES_DIR = Path(__file__).parent / "sources"
 
 STANDARD_SURVEY_COLUMNS = {
@@ -48,6 +50,7 @@ class Field:
     constraint_message: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
+    choice_filter: str | None = None
 
     def label(self, lang: str = "English (en)") -> str:
         return self.labels.get(lang) or next(iter(self.labels.values()), self.name)
@@ -138,7 +141,7 @@ def parse_form(sheets: dict) -> FormDef:
             constraint=row.get("constraint") or None,
             constraint_message=_labels(row, "constraint_message").get("English (en)")
             or _labels(row, "constraint_message").get("default"),
-            labels=_labels(row, "label"), extra=extra,
+            labels=_labels(row, "label"), extra=extra, choice_filter=row.get("choice_filter") or None,
         ))
     choices: dict[str, list[Choice]] = {}
     for row in sheets.get("choices", []):
@@ -156,15 +159,30 @@ def parse_form(sheets: dict) -> FormDef:
     )
 
 
-def parse_markdown(text: str) -> FormDef:
-    return parse_form(md_to_dict(text))
+def read_sheets(text: str, lists: ListFiles | None = None) -> dict:
+    """XLSForm sheets of a markdown source, with external choice lists (places, partners...) filled in."""
+    return inject_lists(md_to_dict(text), lists)
 
 
-@lru_cache(maxsize=None)
-def load_form(form_id: str, sources_dir: Path = SOURCES_DIR) -> FormDef:
-    """The form as written in ``forms/sources/<form_id>.md``."""
+def parse_markdown(text: str, lists: ListFiles | None = None) -> FormDef:
+    return parse_form(read_sheets(text, lists))
+
+
+def source_path(form_id: str, sources_dir: Path = SOURCES_DIR) -> Path:
+    """``<sources_dir>/<form_id>.md``, or FileNotFoundError naming the forms that exist."""
     path = Path(sources_dir) / f"{form_id}.md"
     if not path.exists():
         known = sorted(p.stem for p in Path(sources_dir).glob("*.md"))
         raise FileNotFoundError(f"no form source {path}; known forms: {', '.join(known) or 'none'}")
-    return parse_markdown(path.read_text(encoding="utf-8"))
+    return path
+
+
+def form_ids(sources_dir: Path = SOURCES_DIR) -> list[str]:
+    """Every form with a source file, sorted."""
+    return sorted(p.stem for p in Path(sources_dir).glob("*.md"))
+
+
+@lru_cache(maxsize=None)
+def load_form(form_id: str, sources_dir: Path = SOURCES_DIR, lists: ListFiles | None = None) -> FormDef:
+    """The form as written in ``forms/sources/<form_id>.md``, external lists from ``lists`` (or the samples)."""
+    return parse_markdown(source_path(form_id, sources_dir).read_text(encoding="utf-8"), lists)

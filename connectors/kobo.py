@@ -1,0 +1,131 @@
+"""KoBoToolbox KPI v2 client: pages of submissions and their mapping to records.
+
+``iter_pages`` follows the server's ``next`` links (``limit``/``start`` offsets, ``limit`` clamped to the
+server's silent maximum of 1000). A page that still fails with 502/504 after the session's retries is asked
+for again from the same offset at half the size: KoBo cuts a request after ~120 s, and wide forms hit that
+at 1000 rows. The night's incremental and reconcile passes live in ``connectors.kobo_sync``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+from connectors.errors import SourceError
+from connectors.http import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ApiSession, TokenAuth
+from connectors.records import parse_utc, record
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 1000          # KPI clamps larger limits silently
+MIN_PAGE_SIZE = 25            # halving stops here and the error is raised
+HALVE_ON = (502, 504)         # gateway timeouts: the page was too big to serve in time
+DEFAULT_SORT = {"_id": 1}
+
+
+def clamp_page_size(size: int) -> int:
+    """A page size the server will honour: 1 to 1000."""
+    return max(1, min(int(size), MAX_PAGE_SIZE))
+
+
+def data_path(asset_uid: str) -> str:
+    return f"api/v2/assets/{asset_uid}/data/"
+
+
+def page_params(start: int, limit: int, query=None, fields=None, sort=None) -> dict:
+    """Query-string parameters of one data page; ``query``, ``fields`` and ``sort`` are sent as JSON."""
+    params = {"format": "json", "start": int(start), "limit": clamp_page_size(limit)}
+    if query:
+        params["query"] = json.dumps(query, separators=(",", ":"))
+    if fields:
+        params["fields"] = json.dumps(list(fields), separators=(",", ":"))
+    if sort:
+        params["sort"] = json.dumps(sort, separators=(",", ":"))
+    return params
+
+
+def offset_of(url: str, params: dict | None) -> int:
+    """The ``start`` offset a page request asks for, from its params or its (``next``) URL."""
+    if params and "start" in params:
+        return int(params["start"])
+    values = parse_qs(urlsplit(url).query).get("start")
+    return int(values[0]) if values else 0
+
+
+def submission_key(row: dict) -> str:
+    """The stable business key: ``meta/rootUuid`` (kept across edits), else ``_id``."""
+    key = row.get("meta/rootUuid") or row.get("_id")
+    if key in (None, ""):
+        raise ValueError(f"KoBo row has neither meta/rootUuid nor _id: keys {sorted(row)[:10]}")
+    return str(key)
+
+
+def validation_uid(row: dict) -> str | None:
+    status = row.get("_validation_status") or {}
+    return status.get("uid") if isinstance(status, dict) else (str(status) or None)
+
+
+def to_record(row: dict, form_id: str, source: str = "kobo") -> dict:
+    """The record of one KoBo submission row; ``payload`` is the row unchanged."""
+    return record(source, form_id, submission_key(row), row.get("_uuid") or row.get("meta/instanceID"),
+                  row, submitted_at=parse_utc(row.get("_submission_time")),
+                  validation_status=validation_uid(row))
+
+
+class KoboClient:
+    """Read-only client of one KoBo server (``Authorization: Token <token>``; the token is never shown)."""
+
+    def __init__(self, base_url: str, token: str, page_size: int = MAX_PAGE_SIZE, timeout=DEFAULT_TIMEOUT,
+                 retries: int = DEFAULT_RETRIES, backoff_factor: float = 0.5, source: str = "kobo"):
+        host = urlsplit(base_url).netloc or base_url
+        self.session = ApiSession(base_url, name=f"KoBo server {host}", timeout=timeout, retries=retries,
+                                  backoff_factor=backoff_factor)
+        self.session.auth = TokenAuth("Token", token)
+        self.page_size = clamp_page_size(page_size)
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"KoboClient(base_url={self.session.base_url!r}, page_size={self.page_size})"
+
+    def iter_pages(self, asset_uid: str, query=None, fields=None, sort=DEFAULT_SORT,
+                   page_size: int | None = None, form_id: str | None = None) -> Iterator[list[dict]]:
+        """Yield the ``results`` of each page until ``next`` is null, halving the page on 502/504."""
+        limit = clamp_page_size(page_size or self.page_size)
+        url, params = data_path(asset_uid), page_params(0, limit, query, fields, sort)
+        label = f"reading form {form_id or '?'} (asset {asset_uid})"
+        while url:
+            try:
+                page = self.session.get_json(url, params, what=f"{label} at offset {offset_of(url, params)}")
+            except SourceError as exc:
+                if exc.status not in HALVE_ON or limit <= MIN_PAGE_SIZE:
+                    raise
+                start, limit = offset_of(url, params), max(MIN_PAGE_SIZE, limit // 2)
+                log.warning("%s: HTTP %s at offset %d; retrying with pages of %d",
+                            label, exc.status, start, limit)
+                url, params = data_path(asset_uid), page_params(start, limit, query, fields, sort)
+                continue
+            results = page.get("results") or []
+            yield results
+            url, params = (page.get("next") if results else None), None
+
+    def get_by_ids(self, asset_uid: str, ids: list[int], chunk: int = 200,
+                   form_id: str | None = None) -> Iterator[list[dict]]:
+        """Full rows of the given ``_id`` values, ``chunk`` ids per query (``{"_id": {"$in": [...]}}``)."""
+        for i in range(0, len(ids), chunk):
+            part = [int(x) for x in ids[i:i + chunk]]
+            rows: list[dict] = []
+            for page in self.iter_pages(asset_uid, query={"_id": {"$in": part}}, form_id=form_id):
+                rows.extend(page)
+            yield rows
+
+    def pull(self, asset_uid: str, form_id: str, cursor, overlap, known: dict | None = None):
+        """Incremental pass: batches of records submitted since ``cursor − overlap`` (see kobo_sync)."""
+        from connectors.kobo_sync import pull
+        return pull(self, asset_uid, form_id, cursor, overlap, known)
+
+    def night(self, asset_uid: str, form_id: str, cursor, overlap, known: dict):
+        """The incremental pass then the reconcile pass, as one iterable of batches (see kobo_sync)."""
+        from connectors.kobo_sync import KoboNight
+        return KoboNight(self, asset_uid, form_id, cursor, overlap, known)

@@ -1,0 +1,3 @@
+from connectors.sandbox.cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""KoboClient against the sandbox: paging, clamping, halving on 502, and nights that track the truth."""
+
+from datetime import timedelta
+
+import pytest
+
+from connectors.errors import SourceError
+from connectors.kobo import KoboClient, to_record
+from connectors.sandbox import Sandbox
+
+FORM = "ccpm_partner"
+OVERLAP = timedelta(minutes=10)  # submissions are a minute apart
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(port=0, token="sandbox-token", seed=1, forms={FORM: 40}) as sb:
+        yield sb
+
+
+def client_for(sb, **kwargs):
+    kwargs.setdefault("backoff_factor", 0.01)
+    return KoboClient(sb.url, "sandbox-token", **kwargs)
+
+
+def test_pages_follow_next_until_every_row_is_read(sandbox):
+    client = client_for(sandbox, page_size=15)
+    pages = list(client.iter_pages(sandbox.asset_uid(FORM)))
+    assert [len(p) for p in pages] == [15, 15, 10]
+    assert [r["_id"] for p in pages for r in p] == [r["_id"] for r in sandbox.truth(FORM)]
+
+
+def test_page_size_above_1000_is_clamped(sandbox):
+    sandbox.add(FORM, 2100 - 40)
+    client = client_for(sandbox, page_size=5000)
+    pages = list(client.iter_pages(sandbox.asset_uid(FORM), fields=["_id"]))
+    assert [len(p) for p in pages] == [1000, 1000, 100]
+
+
+def test_a_502_after_retries_halves_the_page_and_continues_from_the_same_offset(sandbox, monkeypatch):
+    monkeypatch.setattr("connectors.kobo.MIN_PAGE_SIZE", 4)
+    client = client_for(sandbox, page_size=16, retries=1)
+    client_pages = client.iter_pages(sandbox.asset_uid(FORM), fields=["_id"])
+    first = next(client_pages)
+    sandbox.inject([{"status": 502, "times": 2}])  # both attempts of the second page fail
+    rest = list(client_pages)
+    assert [len(p) for p in [first] + rest] == [16, 8, 8, 8]
+    assert [r["_id"] for p in [first] + rest for r in p] == list(range(1, 41))
+
+
+def test_exhausted_retries_name_the_server_form_and_asset(sandbox):
+    sandbox.inject([{"status": 503, "times": 20}])
+    client = client_for(sandbox, retries=2)
+    with pytest.raises(SourceError) as error:
+        list(client.iter_pages(sandbox.asset_uid(FORM), form_id=FORM))
+    message = str(error.value)
+    assert f"form {FORM}" in message and sandbox.asset_uid(FORM) in message and "KoBo server" in message
+    assert error.value.status == 503
+
+
+def land(batches, warehouse: dict, cursor=None):
+    """What the flow does with batches: keep current versions, drop deleted keys, move the cursor."""
+    for batch in batches:
+        for rec in batch.records:
+            if rec["deleted_at"] is not None:
+                warehouse.pop(rec["submission_key"], None)
+            else:
+                warehouse[rec["submission_key"]] = (rec["version_key"], rec["validation_status"])
+        cursor = batch.cursor or cursor
+    return cursor
+
+
+def truth_state(sb):
+    recs = [to_record(row, FORM) for row in sb.truth(FORM)]
+    return {r["submission_key"]: (r["version_key"], r["validation_status"]) for r in recs}
+
+
+def test_nights_follow_new_rows_edits_validation_changes_and_hard_deletes(sandbox):
+    client, uid, warehouse = client_for(sandbox, page_size=25), sandbox.asset_uid(FORM), {}
+    night = client.night(uid, FORM, None, OVERLAP, warehouse)
+    cursor = land(night, warehouse)
+    assert night.summary.new == 40 and night.summary.changed == night.summary.deleted == 0
+    assert warehouse == truth_state(sandbox) and cursor is not None
+
+    sandbox.add(FORM, 5)
+    sandbox.edit(FORM, 3)
+    sandbox.set_validation_status(FORM, 7, "validation_status_approved")
+    sandbox.delete(FORM, 11)
+    night = client.night(uid, FORM, cursor, OVERLAP, warehouse)
+    cursor = land(night, warehouse, cursor)
+    assert (night.summary.new, night.summary.changed, night.summary.deleted) == (5, 2, 1)
+    assert warehouse == truth_state(sandbox)
+
+    night = client.night(uid, FORM, cursor, OVERLAP, warehouse)
+    assert land(night, warehouse, cursor) == cursor
+    assert (night.summary.new, night.summary.changed, night.summary.deleted) == (0, 0, 0)
+    assert night.summary.rows < 45  # only the lookback window is read again in full
+
+
+def test_each_incremental_batch_carries_the_latest_time_read_so_far(sandbox):
+    client = client_for(sandbox, page_size=10)
+    batches = list(client.pull(sandbox.asset_uid(FORM), FORM, None, OVERLAP))
+    assert len(batches) == 4
+    times = [max(r["submitted_at"] for r in b.records).isoformat() for b in batches]
+    assert [b.cursor for b in batches] == times

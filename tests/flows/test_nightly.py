@@ -1,0 +1,66 @@
+"""The nightly flow end to end: sandbox over real HTTP → warehouse → scores → report files."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from flows.demo import run_demo
+from flows.nightly import nightly
+
+STATUSES = {"Good", "Satisfactory – minor improvement needed", "Unsatisfactory – major improvement needed",
+            "Weak", "Not evaluated"}
+
+
+def _query(url: str, sql: str) -> list[tuple]:
+    eng = sa.create_engine(url)
+    try:
+        with eng.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+    finally:
+        eng.dispose()
+
+
+def _check_demo(tmp_path, warehouse: str | None) -> None:
+    summary = run_demo(tmp_path / "demo", tmp_path / "reports", partners=12, seed=3, warehouse=warehouse)
+    url = warehouse or f"sqlite:///{tmp_path / 'demo' / 'clustermon.db'}"
+    counts = dict(_query(url, "select form_id, count(*) from submissions group by form_id"))
+    assert counts == {"ccpm_partner": 12, "ccpm_coordinator": 1}
+    assert summary["pulled"] == 13 and summary["failed"] == []
+    assert summary["staged"] + summary["quarantined"] == 13
+    functions = _query(url, "select unit_code, status, score from ccpm_scores where unit_type = 'function' "
+                            "order by unit_code")
+    assert [f[0] for f in functions] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert {f[1] for f in functions} <= STATUSES
+    assert [(f["code"], f["status"]) for f in summary["functions"]] == [(f[0], f[1]) for f in functions]
+    files = {p.rsplit(".", 1)[-1] for p in summary["files"] if "/ccpm/" in p}
+    assert {"xlsx", "html"} <= files
+    xlsx = next(p for p in summary["files"] if p.endswith(".xlsx") and "/ccpm/" in p)
+    assert "Overall" in load_workbook(xlsx).sheetnames
+
+
+def test_demo_night_on_sqlite(tmp_path):
+    _check_demo(tmp_path, None)
+
+
+def test_demo_night_on_postgres(tmp_path, postgres_url):
+    _check_demo(tmp_path, postgres_url)
+
+
+def test_rerunning_a_night_changes_nothing(tmp_path):
+    from connectors.sandbox import Sandbox
+    from flows.demo import demo_counts, prepare
+
+    with Sandbox(port=0, seed=5, forms=demo_counts(8)) as sandbox:
+        config = prepare(sandbox, tmp_path / "w", tmp_path / "reports")
+        first = nightly(str(config))
+        url = f"sqlite:///{tmp_path / 'w' / 'clustermon.db'}"
+        before = _query(url, "select * from submissions order by form_id, submission_key")
+        raw_before = _query(url, "select count(*) from raw_submissions")
+        second = nightly(str(config))
+    assert first["new"] == 9 and second["new"] == 0 and second["changed"] == 0
+    after = _query(url, "select * from submissions order by form_id, submission_key")
+    assert [r[:8] for r in after] == [r[:8] for r in before]
+    assert _query(url, "select count(*) from raw_submissions") == raw_before
+    dupes = _query(url, "select form_id, submission_key from submissions group by 1, 2 having count(*) > 1")
+    assert dupes == []

@@ -1,0 +1,72 @@
+"""pending / mark_staged / pending_deletes: exactly the staging work left, in batches."""
+
+from __future__ import annotations
+
+from warehouse import raw
+
+from warehouse_records import T0
+
+
+def _pending_keys(engine, batch_size=5000) -> list[str]:
+    return [row["submission_key"] for batch in raw.pending(engine, "ccpm_partner", batch_size) for row in batch]
+
+
+def test_pending_yields_unstaged_versions_in_batches_until_marked(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record(f"k{i}") for i in range(5)], load_id)
+    batches = list(raw.pending(wh, "ccpm_partner", batch_size=2))
+    assert [len(b) for b in batches] == [2, 2, 1]
+    first = batches[0][0]
+    assert first["payload"]["meta/rootUuid"] == "k0"
+    assert first["submitted_at"] == T0 and first["source"] == "kobo-main"
+    with wh.begin() as conn:
+        raw.mark_staged(conn, "ccpm_partner", [(r["submission_key"], r["version_key"]) for r in batches[0]])
+    assert _pending_keys(wh) == ["k2", "k3", "k4"]
+
+
+def test_marking_each_batch_while_iterating_visits_every_submission_once(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record(f"k{i}") for i in range(7)], load_id)
+    seen = []
+    for batch in raw.pending(wh, "ccpm_partner", batch_size=3):
+        seen += [r["submission_key"] for r in batch]
+        with wh.begin() as conn:
+            raw.mark_staged(conn, "ccpm_partner", [(r["submission_key"], r["version_key"]) for r in batch])
+    assert seen == [f"k{i}" for i in range(7)]
+    assert _pending_keys(wh) == []
+
+
+def test_an_edit_after_staging_is_pending_again(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record("k1"), record("k2")], load_id)
+        raw.mark_staged(conn, "ccpm_partner", [("k1", "v1"), ("k2", "v1")])
+        raw.land(conn, [record("k1", "v2"), record("k2")], load_id)
+    [[row]] = list(raw.pending(wh, "ccpm_partner"))
+    assert (row["submission_key"], row["version_key"]) == ("k1", "v2")
+
+
+def test_deleted_submissions_leave_pending_and_enter_pending_deletes(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record("k1"), record("k2")], load_id)
+        raw.mark_staged(conn, "ccpm_partner", [("k1", "v1"), ("k2", "v1")])
+        raw.mark_deleted(conn, "ccpm_partner", ["k1"], T0, load_id)
+    assert _pending_keys(wh) == []
+    assert raw.pending_deletes(wh, "ccpm_partner") == [("k1", "v1")]
+    with wh.begin() as conn:
+        raw.mark_staged(conn, "ccpm_partner", raw.pending_deletes(wh, "ccpm_partner"))
+    assert raw.pending_deletes(wh, "ccpm_partner") == []
+
+
+def test_restage_makes_every_submission_pending(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record("k1"), record("k2")], load_id)
+        raw.mark_staged(conn, "ccpm_partner", [("k1", "v1"), ("k2", "v1")])
+        assert raw.restage(conn, "ccpm_partner") == 2
+    assert _pending_keys(wh) == ["k1", "k2"]
+
+
+def test_pending_is_per_form(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record("k1"), record("k1", form_id="fivew_monthly")], load_id)
+    assert _pending_keys(wh) == ["k1"]
+    assert len(raw.current_keys(wh, "fivew_monthly")) == 1

@@ -1,0 +1,104 @@
+"""5W activity lines: the staged 5W submissions and their activity repeat joined into one row per line.
+
+Each line gets the submission's who/where/when (p-codes and names from the gazetteer, the organisation type
+from the partner list), the month it reports on (``YYYY-MM`` with its first and last day) and, from the
+activity list, whether its indicator counts people and its unit: the list is the source of truth for both,
+not the form's calculated copies, which some servers leave empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from forms.lists import ListFiles, read_rows
+
+SEX_AGE = ("girls", "boys", "women", "men", "elderly_women", "elderly_men")
+TOTAL_CELLS = [f"total_{g}" for g in SEX_AGE]
+NEW_CELLS = [f"new_{g}" for g in SEX_AGE]
+NUMBERS = ["quantity", "reached_total", "reached_new", *TOTAL_CELLS, *NEW_CELLS, "pwd_total", "pwd_new"]
+TEXT = ["submission_key", "reporting_org", "implementing_partner", "org_type", "month", "date_start",
+        "date_end", "admin1_pcode", "admin1_name", "admin2_pcode", "admin2_name", "site", "activity_code",
+        "activity_name", "indicator_code", "unit", "modality", "population_group"]
+LINE_COLUMNS = [*TEXT[:1], "ordinal", *TEXT[1:], "counts_people", *NUMBERS]
+
+
+@dataclass(frozen=True)
+class Lists:
+    """The reference lists the lines are joined with (defaults: the shipped samples)."""
+
+    gazetteer: pd.DataFrame
+    partners: pd.DataFrame
+    activities: pd.DataFrame
+
+    @classmethod
+    def read(cls, files: ListFiles | None = None) -> "Lists":
+        files = files or ListFiles()
+        frame = lambda path, cols: pd.DataFrame(read_rows(Path(path), cols), dtype="str")
+        return cls(frame(files.gazetteer, ["admin0Pcode", "admin1Pcode", "admin1Name_en", "admin2Pcode",
+                                           "admin2Name_en"]),
+                   frame(files.partners, ["code", "name", "org_type"]),
+                   frame(files.activities, ["activity_code", "activity_en", "indicator_code", "unit",
+                                            "counts_people"]))
+
+    @property
+    def country_pcode(self) -> str:
+        return str(self.gazetteer["admin0Pcode"].iloc[0])
+
+    def admin1(self) -> pd.DataFrame:
+        return self.gazetteer.drop_duplicates("admin1Pcode")[["admin1Pcode", "admin1Name_en"]]
+
+
+def empty_lines() -> pd.DataFrame:
+    columns = {c: pd.Series(dtype="str") for c in LINE_COLUMNS}
+    columns.update({c: pd.Series(dtype="Int64") for c in [*NUMBERS, "ordinal"]})
+    columns["counts_people"] = pd.Series(dtype="boolean")
+    return pd.DataFrame(columns)[LINE_COLUMNS]
+
+
+def _month_columns(dates: pd.Series) -> dict[str, pd.Series]:
+    month = pd.to_datetime(dates).dt.to_period("M")
+    return {"month": month.astype("str").where(month.notna()),
+            "date_start": month.dt.start_time.dt.strftime("%Y-%m-%d"),
+            "date_end": month.dt.end_time.dt.strftime("%Y-%m-%d")}
+
+
+def fivew_lines(main: pd.DataFrame, activities: pd.DataFrame, lists: Lists) -> pd.DataFrame:
+    """One row per reported activity line (``LINE_COLUMNS``), ordered by submission and ordinal."""
+    if main.empty or activities.empty:
+        return empty_lines()
+    head = main[["submission_key", "reporting_org", "implementing_partner", "admin1", "admin2", "site"]]
+    head = head.assign(**_month_columns(main["reporting_month"]))
+    lines = activities.drop(columns=["counts_people", "unit"], errors="ignore").merge(
+        head, on="submission_key", how="inner")
+    gaz = lists.gazetteer.drop_duplicates("admin2Pcode")
+    lines = lines.merge(gaz[["admin2Pcode", "admin2Name_en"]], left_on="admin2", right_on="admin2Pcode",
+                        how="left")
+    lines = lines.merge(lists.admin1(), left_on="admin1", right_on="admin1Pcode", how="left")
+    lines = lines.merge(lists.partners[["code", "org_type"]], left_on="implementing_partner",
+                        right_on="code", how="left")
+    acts = lists.activities[["indicator_code", "activity_en", "unit", "counts_people"]]
+    lines = lines.merge(acts, left_on="indicator", right_on="indicator_code", how="left")
+    out = lines.rename(columns={"admin1": "admin1_pcode", "admin2": "admin2_pcode", "activity": "activity_code",
+                                "admin1Name_en": "admin1_name", "admin2Name_en": "admin2_name",
+                                "activity_en": "activity_name"})
+    out["indicator_code"] = out["indicator"]
+    out["counts_people"] = (out["counts_people"].str.lower() == "yes").astype("boolean")
+    for column in NUMBERS:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
+    out["ordinal"] = out["ordinal"].astype("Int64")
+    for column in TEXT:
+        out[column] = out[column].astype("str")
+    return out[LINE_COLUMNS].sort_values(["submission_key", "ordinal"]).reset_index(drop=True)
+
+
+def in_period(lines: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
+    """The lines whose month overlaps the reporting period (ISO dates; either end may be open)."""
+    keep = pd.Series(True, index=lines.index)
+    if start:
+        keep &= lines["date_end"] >= str(start)[:10]
+    if end:
+        keep &= lines["date_start"] <= str(end)[:10]
+    return lines[keep].reset_index(drop=True)

@@ -1,0 +1,102 @@
+"""Validate flattened tables: a Great Expectations suite generated from the form, then business rules.
+
+``validate(form, tables, context)`` returns ``(clean_tables, issues)``. Issues come from three places, all in
+``transforms.issues.ISSUE_COLUMNS``: flatten's typing (``FlatTables.issues``: ``type_*``,
+``malformed_payload``), the GX suite (``required``, ``choice_unknown``, ``range``) and the rules registered for
+the form (``transforms.rules``). A submission with any issue is removed whole, main row and every repeat row;
+all other rows pass untouched.
+
+The suite runs on each table with the row position as the DataFrame index and ``result_format="COMPLETE"``,
+so every unexpected value maps back to its row without ``unexpected_index_column_names`` (much slower).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from forms.definition import FormDef
+from transforms.flatten import table_name
+from transforms.issues import ISSUE_COLUMNS, concat_issues, issue, issues_frame, org_field, where
+from transforms.rules import Context, run_rules
+from transforms.validate_suite import GX_RULE_MESSAGES, build_suite, gx_context
+
+__all__ = ["Context", "validate", "quarantine"]
+
+
+def validate(form: FormDef, tables: dict[str, pd.DataFrame], context: Context | None = None,
+             collect: list | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Clean tables and the issues found; GX validation results are appended to ``collect`` when given."""
+    problems = [getattr(tables, "issues", None)]
+    orgs = _orgs(form, tables)
+    for repeat in [None, *form.repeats]:
+        name = table_name(form, repeat)
+        if name in tables and len(tables[name]):
+            problems.append(_run_suite(form, repeat, tables[name], orgs, collect))
+    problems.append(run_rules(form, tables, context or Context(), orgs))
+    issues = _tidy(concat_issues(problems))
+    return quarantine(tables, issues), issues
+
+
+def quarantine(tables: dict[str, pd.DataFrame], issues: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The tables without any row of a submission that has an issue."""
+    bad = set(issues["submission_key"].dropna())
+    return {name: frame[~frame["submission_key"].isin(bad)].reset_index(drop=True)
+            for name, frame in tables.items()}
+
+
+def _orgs(form: FormDef, tables) -> dict:
+    org = org_field(form)
+    main = tables.get(table_name(form))
+    if org is None or main is None or org.name not in main.columns:
+        return {}
+    return dict(zip(main["submission_key"], main[org.name]))
+
+
+def _run_suite(form, repeat, frame, orgs, collect) -> pd.DataFrame:
+    suite = build_suite(form, repeat, frame.columns)
+    if not suite.expectations:
+        return issues_frame()
+    batch = _batch_definition(table_name(form, repeat)).get_batch(
+        batch_parameters={"dataframe": frame.reset_index(drop=True)})
+    result = batch.validate(suite, result_format="COMPLETE")
+    if collect is not None:
+        collect.append(result)
+    rows = []
+    for outcome in result.results:
+        if outcome.success:
+            continue
+        meta = outcome.expectation_config.meta or {}
+        values = outcome.result.get("unexpected_list") or [None] * len(outcome.result.get(
+            "unexpected_index_list") or [])
+        for position, value in zip(outcome.result.get("unexpected_index_list") or [], values):
+            rows.append(_gx_issue(form, repeat, frame, int(position), meta, value, orgs))
+    return issues_frame(rows)
+
+
+def _gx_issue(form, repeat, frame, position, meta, value, orgs) -> dict:
+    key = frame["submission_key"].iloc[position]
+    field = form.field(meta["field"]) if meta.get("field") else None
+    prefix = where(form, repeat, frame["ordinal_path"].iloc[position] if repeat else None)
+    message = prefix + GX_RULE_MESSAGES[meta["rule"]](field, value, meta)
+    return issue(form.form_id, key, meta["rule"], meta.get("field"), value, message, orgs.get(key))
+
+
+_BATCHES: dict = {}
+
+
+def _batch_definition(name: str):
+    """One pandas data asset and whole-dataframe batch definition per table, created once per process."""
+    if name not in _BATCHES:
+        source = gx_context().data_sources.get("clustermon")
+        _BATCHES[name] = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+    return _BATCHES[name]
+
+
+def _tidy(issues: pd.DataFrame) -> pd.DataFrame:
+    """Drop exact duplicates and 'required' issues on answers already reported as mistyped (null by typing)."""
+    issues = issues.drop_duplicates().reset_index(drop=True)
+    typed = issues["rule"].str.startswith("type_").fillna(False).astype(bool)
+    mistyped = set(zip(issues.loc[typed, "submission_key"], issues.loc[typed, "field"]))
+    redundant = (issues["rule"] == "required") & pd.Series(
+        [(k, f) in mistyped for k, f in zip(issues["submission_key"], issues["field"])], dtype=bool)
+    return issues.loc[~redundant, ISSUE_COLUMNS].reset_index(drop=True)

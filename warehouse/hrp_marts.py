@@ -1,0 +1,108 @@
+"""HRP marts and their public views: 5W activity lines and indicator progress (SQLite and PostgreSQL).
+
+``mart_fivew_activities`` mirrors the staged 5W whole (rebuilt from staging every run);
+``mart_hrp_indicator_progress`` holds one reporting period's figures, replaced whole for that period, so the
+PMRs of earlier periods stay queryable. Reports read the views ``fivew_activities`` and
+``hrp_indicator_progress`` (DESIGN.md) only.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from warehouse.columns import to_values
+
+metadata = sa.MetaData()
+FIVEW_TEXT = ["reporting_org", "implementing_partner", "org_type", "month", "date_start", "date_end",
+              "admin1_pcode", "admin1_name", "admin2_pcode", "admin2_name", "site", "activity_code",
+              "activity_name", "indicator_code", "unit", "modality", "population_group"]
+FIVEW_NUMBERS = ["quantity", "reached_total", "reached_new",
+                 *(f"{kind}_{g}" for kind in ("total", "new")
+                   for g in ("girls", "boys", "women", "men", "elderly_women", "elderly_men")),
+                 "pwd_total", "pwd_new"]
+PROGRESS_TEXT = ["indicator_code", "admin_pcode", "period", "period_type", "period_start", "period_end", "unit"]
+PROGRESS_NUMBERS = ["achieved", "target", "baseline", "progress", "in_need", "reached_over_target",
+                    "numerator", "denominator"]
+
+mart_fivew_activities = sa.Table(
+    "mart_fivew_activities", metadata,
+    sa.Column("submission_key", sa.Text, primary_key=True),
+    sa.Column("ordinal", sa.Integer, primary_key=True),
+    *(sa.Column(c, sa.Text) for c in FIVEW_TEXT),
+    sa.Column("counts_people", sa.Boolean),
+    *(sa.Column(c, sa.BigInteger) for c in FIVEW_NUMBERS),
+    sa.Column("load_id", sa.String(64)),
+)
+
+mart_hrp_indicator_progress = sa.Table(
+    "mart_hrp_indicator_progress", metadata,
+    sa.Column("reporting_period", sa.Text, primary_key=True),
+    sa.Column("indicator_code", sa.Text, primary_key=True),
+    sa.Column("admin_pcode", sa.Text, primary_key=True),
+    sa.Column("period", sa.Text, primary_key=True),
+    sa.Column("admin_level", sa.Integer, nullable=False),
+    *(sa.Column(c, sa.Text) for c in PROGRESS_TEXT if c not in ("indicator_code", "admin_pcode", "period")),
+    *(sa.Column(c, sa.Float) for c in PROGRESS_NUMBERS),
+    sa.Column("load_id", sa.String(64)),
+)
+
+
+def _views() -> dict[str, sa.Select]:
+    f, p = mart_fivew_activities.c, mart_hrp_indicator_progress.c
+    fivew = [f.submission_key, f.ordinal, *(f[c] for c in FIVEW_TEXT), f.counts_people,
+             *(f[c] for c in FIVEW_NUMBERS)]
+    progress = [p.indicator_code, p.admin_pcode, p.period, p.achieved, p.target, p.baseline, p.progress,
+                p.reporting_period, p.admin_level, p.period_type, p.period_start, p.period_end, p.unit,
+                p.in_need, p.reached_over_target, p.numerator, p.denominator]
+    return {"fivew_activities": sa.select(*fivew), "hrp_indicator_progress": sa.select(*progress)}
+
+
+def create_hrp_objects(engine: Engine) -> None:
+    """Create the HRP mart tables if missing and (re)create their public views, in one transaction."""
+    with engine.begin() as conn:
+        metadata.create_all(conn, checkfirst=True)
+        quote = conn.dialect.identifier_preparer.quote
+        for name, select in _views().items():
+            body = select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+            conn.exec_driver_sql(f"DROP VIEW IF EXISTS {quote(name)}")
+            conn.exec_driver_sql(f"CREATE VIEW {quote(name)} AS {body}")
+
+
+def _rows(df: pd.DataFrame, kinds: dict[str, str], extra: dict) -> list[dict]:
+    missing = [c for c in kinds if c not in df.columns]
+    if missing:
+        raise ValueError(f"HRP mart rows lack the columns {missing}; build them with transforms.hrp_*")
+    columns = [to_values(df[c], kind) for c, kind in kinds.items()]
+    return [{**dict(zip(kinds, values)), **extra} for values in zip(*columns)]
+
+
+def write_fivew_activities(conn: Connection, df: pd.DataFrame, load_id: str) -> int:
+    """Replace every row of ``mart_fivew_activities`` with ``df`` (transforms.hrp_fivew lines)."""
+    kinds = {"submission_key": "text", "ordinal": "integer", **{c: "text" for c in FIVEW_TEXT},
+             "counts_people": "boolean", **{c: "integer" for c in FIVEW_NUMBERS}}
+    rows = _rows(df, kinds, {"load_id": load_id})
+    conn.execute(mart_fivew_activities.delete())
+    if rows:
+        conn.execute(mart_fivew_activities.insert(), rows)
+    return len(rows)
+
+
+def write_indicator_progress(conn: Connection, df: pd.DataFrame, load_id: str) -> int:
+    """Replace the rows of the reporting period(s) in ``df`` (transforms.hrp_indicators output).
+
+    The reporting period is the ``period`` of the rows whose ``period_type`` is ``period``.
+    """
+    kinds = {"indicator_code": "text", "admin_pcode": "text", "period": "text", "admin_level": "integer",
+             **{c: "text" for c in PROGRESS_TEXT[3:]}, **{c: "float" for c in PROGRESS_NUMBERS}}
+    whole = df[df["period_type"] == "period"]["period"].dropna().unique().tolist()
+    if len(whole) > 1:
+        raise ValueError(f"Indicator progress mixes reporting periods {whole}; write one period at a time")
+    if not whole:
+        return 0
+    rows = _rows(df, kinds, {"load_id": load_id, "reporting_period": whole[0]})
+    table = mart_hrp_indicator_progress
+    conn.execute(table.delete().where(table.c.reporting_period == whole[0]))
+    conn.execute(table.insert(), rows)
+    return len(rows)

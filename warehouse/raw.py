@@ -1,0 +1,218 @@
+"""The raw layer: every version of every submission as the source sent it, plus the current version.
+
+`raw_submissions` keeps each (form_id, submission_key, version_key) once; landing it again is a no-op.
+`submission_state` holds the current version per submission and `staged_version_key`, the version that
+staging reflects. Any change (new version, validation status, delete or undelete) clears
+`staged_version_key`, so `pending` (submissions to stage) and `pending_deletes` (deleted submissions to
+drop from staging) find exactly the work left; `mark_staged` records it as done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from warehouse.db import as_utc, chunks, dialect_insert
+from warehouse.schema import raw_submissions as raw
+from warehouse.schema import submission_state as state
+
+PAGE_SIZE = 1000
+_STATE_COLUMNS = ("source", "version_key", "raw_id", "submitted_at", "updated_at", "deleted_at",
+                  "validation_status", "load_id", "staged_version_key")
+
+
+def land(conn: Connection, records: list[dict], load_id: str) -> dict:
+    """Land connector records (see docs/architecture.md) in the caller's transaction.
+
+    New versions go to raw_submissions (a version already there is ignored); submission_state is upserted.
+    Returns counts per submission: new (key never seen), changed (other version_key, validation status
+    or deleted_at), unchanged.
+    """
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    for page in chunks(records, PAGE_SIZE):
+        by_form: dict[str, list[dict]] = {}
+        for index, record in enumerate(page):
+            row = _raw_row(record, load_id, index)
+            by_form.setdefault(row["form_id"], []).append(row)
+        for form_id, rows in by_form.items():
+            for name, n in _land_form_page(conn, form_id, rows).items():
+                counts[name] += n
+    return counts
+
+
+def _raw_row(record: dict, load_id: str, index: int) -> dict:
+    form_id, key, version = record.get("form_id"), record.get("submission_key"), record.get("version_key")
+    if not form_id or key in (None, "") or version in (None, ""):
+        raise ValueError(
+            f"Record {index} of form {form_id!r} (submission {key!r}) has no form_id, submission_key or "
+            "version_key: the connector's to_record must set all three"
+        )
+    return {
+        "load_id": load_id,
+        "source": record.get("source") or "",
+        "form_id": form_id,
+        "submission_key": str(key),
+        "version_key": str(version),
+        "submitted_at": as_utc(record.get("submitted_at")),
+        "updated_at": as_utc(record.get("updated_at")),
+        "deleted_at": as_utc(record.get("deleted_at")),
+        "validation_status": record.get("validation_status"),
+        "payload": json.dumps(record.get("payload"), ensure_ascii=False, separators=(",", ":"), default=str),
+    }
+
+
+def _land_form_page(conn: Connection, form_id: str, rows: list[dict]) -> dict:
+    latest = {row["submission_key"]: row for row in rows}  # the last version of a key in the page wins
+    existing = _states(conn, form_id, list(latest))
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    to_upsert = []
+    for key, row in latest.items():
+        kind = _classify(row, existing.get(key))
+        counts[kind] += 1
+        if kind != "unchanged":
+            to_upsert.append(row)
+    # the current version of a known submission is already in raw: only other versions can be new
+    _insert_raw(conn, [r for r in rows if existing.get(r["submission_key"], (None,))[0] != r["version_key"]])
+    raw_ids = _raw_ids(conn, form_id, to_upsert)
+    _upsert_state(conn, [_state_row(r, raw_ids[(r["submission_key"], r["version_key"])]) for r in to_upsert])
+    return counts
+
+
+def _classify(row: dict, current: tuple | None) -> str:
+    if current is None:
+        return "new"
+    if current != (row["version_key"], row["validation_status"], row["deleted_at"]):
+        return "changed"
+    return "unchanged"
+
+
+def _states(conn: Connection, form_id: str, keys: list[str]) -> dict[str, tuple]:
+    query = sa.select(state.c.submission_key, state.c.version_key, state.c.validation_status,
+                      state.c.deleted_at).where(state.c.form_id == form_id,
+                                                state.c.submission_key.in_(keys))
+    return {key: (version, status, deleted) for key, version, status, deleted in conn.execute(query)}
+
+
+def _insert_raw(conn: Connection, rows: list[dict]) -> None:
+    """Insert the versions not yet in raw (executemany; a version already there is skipped)."""
+    if not rows:
+        return
+    stmt = dialect_insert(conn, raw).on_conflict_do_nothing(
+        index_elements=["form_id", "submission_key", "version_key"]
+    )
+    conn.execute(stmt, rows)
+
+
+def _raw_ids(conn: Connection, form_id: str, rows: list[dict]) -> dict[tuple[str, str], int]:
+    if not rows:
+        return {}
+    wanted = {(r["submission_key"], r["version_key"]) for r in rows}
+    query = sa.select(raw.c.id, raw.c.submission_key, raw.c.version_key).where(
+        raw.c.form_id == form_id, raw.c.submission_key.in_(sorted({k for k, _ in wanted}))
+    )
+    return {(k, v): id_ for id_, k, v in conn.execute(query) if (k, v) in wanted}
+
+
+def _state_row(row: dict, raw_id: int) -> dict:
+    out = {name: row[name] for name in _STATE_COLUMNS if name in row}
+    out.update(form_id=row["form_id"], submission_key=row["submission_key"], raw_id=raw_id,
+               staged_version_key=None)
+    return out
+
+
+def _upsert_state(conn: Connection, rows: list[dict]) -> None:
+    if not rows:
+        return
+    stmt = dialect_insert(conn, state)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[state.c.form_id, state.c.submission_key],
+        set_={name: stmt.excluded[name] for name in _STATE_COLUMNS},
+    )
+    conn.execute(stmt, rows)
+
+
+def mark_deleted(conn: Connection, form_id: str, keys: Iterable[str], deleted_at, load_id: str) -> int:
+    """Record that submissions were deleted at the source; raw versions are kept. Returns how many.
+
+    Submissions already marked deleted keep their first deleted_at.
+    """
+    deleted_at, count = as_utc(deleted_at), 0
+    for batch in chunks(sorted(set(keys))):
+        result = conn.execute(
+            state.update()
+            .where(state.c.form_id == form_id, state.c.submission_key.in_(batch), state.c.deleted_at.is_(None))
+            .values(deleted_at=deleted_at, load_id=load_id, staged_version_key=None)
+        )
+        count += result.rowcount
+    return count
+
+
+def current_keys(engine: Engine, form_id: str) -> dict[str, tuple]:
+    """submission_key -> (version_key, validation_status, deleted_at) for a reconcile pass."""
+    query = sa.select(state.c.submission_key, state.c.version_key, state.c.validation_status,
+                      state.c.deleted_at).where(state.c.form_id == form_id)
+    with engine.connect() as conn:
+        return {key: (version, status, deleted) for key, version, status, deleted in conn.execute(query)}
+
+
+def _unstaged(form_id: str):
+    staged = state.c.staged_version_key
+    return sa.and_(state.c.form_id == form_id, sa.or_(staged.is_(None), staged != state.c.version_key))
+
+
+def pending(engine: Engine, form_id: str, batch_size: int = 5000) -> Iterator[list[dict]]:
+    """Yield batches of current, non-deleted versions not yet staged, as records with parsed payload.
+
+    Batches are read by submission_key order (keyset), so calling `mark_staged` between batches is safe.
+    """
+    query = (
+        sa.select(state.c.source, state.c.form_id, state.c.submission_key, state.c.version_key,
+                  state.c.submitted_at, state.c.updated_at, state.c.deleted_at, state.c.validation_status,
+                  raw.c.payload)
+        .join(raw, raw.c.id == state.c.raw_id)
+        .where(_unstaged(form_id), state.c.deleted_at.is_(None))
+        .order_by(state.c.submission_key)
+        .limit(batch_size)
+    )
+    last = None
+    while True:
+        page = query if last is None else query.where(state.c.submission_key > last)
+        with engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(page).mappings()]
+        if not rows:
+            return
+        for row in rows:
+            row["payload"] = json.loads(row["payload"])
+        last = rows[-1]["submission_key"]
+        yield rows
+
+
+def pending_deletes(engine: Engine, form_id: str) -> list[tuple[str, str]]:
+    """(submission_key, version_key) of deleted submissions not yet removed from staging."""
+    query = sa.select(state.c.submission_key, state.c.version_key).where(
+        _unstaged(form_id), state.c.deleted_at.is_not(None)
+    ).order_by(state.c.submission_key)
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
+def mark_staged(conn: Connection, form_id: str, pairs: Iterable[tuple[str, str]]) -> None:
+    """Record that staging now reflects these (submission_key, version_key) pairs (or their deletion)."""
+    params = [{"b_form": form_id, "b_key": key, "b_version": version} for key, version in pairs]
+    if not params:
+        return
+    stmt = (
+        state.update()
+        .where(state.c.form_id == sa.bindparam("b_form"), state.c.submission_key == sa.bindparam("b_key"))
+        .values(staged_version_key=sa.bindparam("b_version"))
+    )
+    conn.execute(stmt, params)
+
+
+def restage(conn: Connection, form_id: str) -> int:
+    """Mark every submission of a form as not staged, so the next run rebuilds its staging tables."""
+    result = conn.execute(state.update().where(state.c.form_id == form_id).values(staged_version_key=None))
+    return result.rowcount
