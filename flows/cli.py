@@ -142,3 +142,26 @@ def forms_build(
     for b in built:
         console.print(f"{b.form_id:<22} version {b.version}  {b.xlsx}  {b.xml}")
     console.print(f"[green]{len(built)} forms built[/] into {out}")
+
+
+@forms_app.command("deploy")
+def forms_deploy(
+    source: str = typer.Option(..., help="The configured source to deploy to (e.g. kobo-main)."),
+    form: Optional[str] = typer.Option(None, help="Only this form (default: every form of the source)."),
+    out: Path = typer.Option(Path("dist/forms"), help="Where the built forms are written."),
+    config: Optional[Path] = typer.Option(None, help="Configuration file (default clustermon.yaml)."),
+) -> None:
+    """Build, then create or update + deploy on KoBo or ODK Central; unchanged forms are left alone."""
+    from flows.config import ConfigError, load_config
+    from flows.deploy import deploy_forms
+    from forms.build import FormBuildError
+    from forms.deploy import DeployError
+
+    try:
+        results = deploy_forms(load_config(config), source, form, out)
+    except (ConfigError, FormBuildError, DeployError) as exc:
+        _fail(str(exc))
+    for r in results:
+        console.print(f"{r.form_id:<22} {r.action:<9} version {r.version} on {r.server_id}  {r.message or ''}")
+    changed = sum(r.action != "unchanged" for r in results)
+    console.print(f"[green]{len(results)} forms checked, {changed} created or updated[/]")

@@ -61,6 +61,11 @@ class CcpmConfig:
     bands: tuple[float, float, float] = (25.0, 50.0, 75.0)
     min_response_rate: float = 0.5
     anonymity_threshold: int = 3
+    late_days: int = 30
+    trend_tolerance: float = 0.0
+    min_effective_rate: float | None = None
+    pdf: bool = True
+    previous_cycle: str | None = None
 
 
 @dataclass
@@ -76,6 +81,9 @@ class Config:
     overlap_minutes: int = 60
     page_size: int = 1000
     reporting_period: dict = field(default_factory=dict)
+    hrp_framework: Path | None = None
+    lists: dict = field(default_factory=dict)
+    write_back: bool = False
     path: Path | None = None
 
     def source(self, name: str) -> SourceConfig:
@@ -119,7 +127,9 @@ def parse_config(raw: dict, path: Path | None = None) -> Config:
         reports_dir=Path(raw.get("reports_dir", "reports")), timezone=raw.get("timezone", "UTC"),
         sources=sources, forms=forms, ccpm=_ccpm(raw.get("ccpm")),
         overlap_minutes=int(raw.get("overlap_minutes", 60)), page_size=int(raw.get("page_size", 1000)),
-        reporting_period=raw.get("reporting_period") or {}, path=path,
+        reporting_period=raw.get("reporting_period") or {},
+        hrp_framework=Path(raw["hrp_framework"]) if raw.get("hrp_framework") else None,
+        lists=dict(raw.get("lists") or {}), write_back=bool(raw.get("write_back", False)), path=path,
     )
     for form in cfg.forms:
         cfg.source(form.source)

@@ -27,7 +27,8 @@ def deploy_forms(cfg: Config, source_name: str, form: str | None = None, out_dir
     """Deploy every form configured for ``source_name`` (only ``form`` when given), in file order.
 
     Stops at the first form that fails to build (``FormBuildError``) or deploy (``DeployError``);
-    forms deployed before it stay deployed and recorded.
+    forms deployed before it stay deployed and recorded. A recorded asset uid is also set on ``cfg``.
+    ``sources_dir`` is where the form sources are read (tests build edited copies).
     """
     source = cfg.source(source_name)
     entries = _entries(cfg, source_name, form)

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import ccpm, progress
 from flows.config import Config, load_config
-from flows.pull import pull_form
+from flows.pull import pull_all, pull_form
 from flows.stage import stage_form, validation_context
 from warehouse import schema, state
 from warehouse.db import engine as get_engine
@@ -50,6 +50,13 @@ def report_task(cfg: Config, inputs) -> list[str]:
     return [str(p) for p in ccpm.write_report(cfg, inputs)]
 
 
+@task(name="hrp-monitoring", cache_policy=NO_CACHE)
+def hrp_task(cfg: Config, load_id: str) -> list[str]:
+    from flows.hrp import run_hrp
+
+    return [str(p) for p in run_hrp(cfg, load_id)]
+
+
 @task(name="validation-feedback", cache_policy=NO_CACHE)
 def feedback_task(cfg: Config, stage_results: list[dict]) -> list[str]:
     from flows.feedback import write_feedback
@@ -62,19 +69,11 @@ def run_night(cfg: Config) -> dict:
     logger = get_run_logger()
     schema.create_all(get_engine(cfg.warehouse))
     night_id = state.start_load(get_engine(cfg.warehouse), "night", "*")
-    pulls, failed = [], []
-    for form in cfg.forms:
-        pulled = pull_task(cfg, form, return_state=True)
-        if pulled.is_completed():
-            pulls.append(pulled.result())
-        else:
-            message = str(pulled.message or pulled.result(raise_on_failure=False))
-            logger.error("form %s: pull failed; the other forms go on. %s", form.form, message)
-            failed.append({"form": form.form, "source": form.source, "message": message})
+    pulls, failed = pull_all(cfg, pull_task, logger)
     context = validation_context(cfg)
     staged = [stage_task(cfg, form.form, night_id, context) for form in cfg.forms]
     scores, inputs = score_task(cfg, night_id)
-    files = report_task(cfg, inputs) + feedback_task(cfg, staged)
+    files = report_task(cfg, inputs) + hrp_task(cfg, night_id) + feedback_task(cfg, staged)
     summary = night_summary(pulls, staged, failed, scores, files)
     state.finish_load(get_engine(cfg.warehouse), night_id, "failed" if failed else "ok",
                       {"new": summary["new"], "changed": summary["changed"], "deleted": summary["deleted"],
@@ -92,7 +91,8 @@ def night_summary(pulls: list[dict], staged: list[dict], failed: list[dict], sco
         "new": sum(p["new"] for p in pulls), "changed": sum(p["changed"] for p in pulls),
         "deleted": sum(p["deleted"] for p in pulls),
         "staged": sum(s["staged"] for s in staged), "quarantined": sum(s["quarantined"] for s in staged),
-        "forms": {p["form"]: {k: p[k] for k in ("pages", "rows", "new", "changed", "deleted")} for p in pulls},
+        "forms": {p["form"]: {k: p[k] for k in ("pages", "rows", "new", "changed", "deleted", "unchanged")}
+                  for p in pulls},
         "failed": failed,
         "functions": [{"code": r.unit_code, "name": r.unit_name, "score": r.score, "status": r.status}
                       for r in functions.itertuples()],
@@ -107,6 +107,10 @@ def summary_markdown(summary: dict) -> str:
              "", "| function | score | status |", "|---|---|---|"]
     lines += [f"| {f['code']} {f['name']} | {'' if f['score'] != f['score'] else round(f['score'])} "
               f"| {f['status']} |" for f in summary["functions"]]
+    lines += ["", "| form | pages | rows | new | changed | deleted | unchanged |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {form} | " + " | ".join(str(c[k]) for k in ("pages", "rows", "new", "changed", "deleted",
+                                                            "unchanged")) + " |"
+              for form, c in summary["forms"].items()]
     lines += [f"\n**Failed:** {f['form']} ({f['source']}): {f['message']}" for f in summary["failed"]]
     return "\n".join(lines)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from connectors.kobo import KoboClient
 from connectors.odk import OdkClient
@@ -16,7 +17,7 @@ from warehouse.db import engine as get_engine
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]  # (form_id, pages so far, rows so far)
+Progress = Callable[[str, int, int], None]  # (form_id, batches landed so far, rows landed so far)
 
 
 def open_client(source: SourceConfig, page_size: int = 1000):
@@ -47,38 +48,107 @@ def open_night(client, source: SourceConfig, form: FormConfig, cursor, overlap: 
     return OdkNight(client, form.server_id, cursor, overlap, load_form(form.form).repeats, known)
 
 
-def land_batches(url: str, source: str, form_id: str, load_id: str, batches, progress: Progress | None = None):
-    """Land every batch; a batch's rows and its cursor commit together or not at all."""
+class PullError(RuntimeError):
+    """One form's pull failed (retries exhausted, server refused, bad row). Everything landed before the
+    failure stays, with its cursor; the next run resumes from there."""
+
+    def __init__(self, form_id: str, source: str, message: str):
+        super().__init__(message)
+        self.form_id, self.source = form_id, source
+
+
+def land_batch(conn, batch: Batch, load_id: str) -> dict:
+    """Land one batch on ``conn``; counts per submission: new, changed, deleted, unchanged.
+
+    Deleted records (KoBo tombstones, ODK soft deletes) are landed apart so that ``raw.land``'s counts
+    tell deletes from edits: a deleted record that is new or changed to the warehouse is a delete (a
+    row created and deleted between two nights counts as deleted: the warehouse now records it so).
+    """
+    live = [r for r in batch.records if r["deleted_at"] is None]
+    gone = [r for r in batch.records if r["deleted_at"] is not None]
+    counts = {"new": 0, "changed": 0, "deleted": 0, "unchanged": 0}
+    if live:
+        for name, n in raw.land(conn, live, load_id).items():
+            counts[name] += n
+    if gone:
+        landed = raw.land(conn, gone, load_id)
+        counts["deleted"] += landed["new"] + landed["changed"]
+        counts["unchanged"] += landed["unchanged"]
+    return counts
+
+
+def land_batches(url: str, source: str, form_id: str, load_id: str, batches, progress: Progress | None = None,
+                 totals: dict | None = None) -> dict:
+    """Land every batch; a batch's rows and its cursor commit together or not at all.
+
+    Returns (and keeps updating ``totals`` as it goes, so a caller still has them after a failure)
+    the pages and rows landed and the counts of ``land_batch``; ``progress`` is called after each batch.
+    """
     eng = get_engine(url)
-    pages = rows = 0
+    totals = totals if totals is not None else {}
+    for name in ("pages", "rows", "new", "changed", "deleted", "unchanged"):
+        totals.setdefault(name, 0)
     for batch in batches:
-        batch: Batch
         with eng.begin() as conn:
-            if batch.records:
-                raw.land(conn, batch.records, load_id)
+            counts = land_batch(conn, batch, load_id) if batch.records else {}
             if batch.cursor:
                 state.set_cursor(conn, source, form_id, batch.cursor, load_id)
-        pages, rows = pages + 1, rows + len(batch.records)
+        for name, n in counts.items():
+            totals[name] += n
+        totals["pages"] += 1
+        totals["rows"] += len(batch.records)
         if progress:
-            progress(form_id, pages, rows)
-    return pages, rows
+            progress(form_id, totals["pages"], totals["rows"])
+    return totals
 
 
 def pull_form(cfg: Config, form: FormConfig, progress: Progress | None = None, client=None) -> dict:
-    """One night's pull of one form; returns the pull summary (pages, rows, new, changed, deleted)."""
+    """One night's pull of one form. Returns the summary: pages read, rows landed, new, changed, deleted,
+    unchanged (rows read again and found identical) and the cursor. Raises ``PullError`` naming the form
+    and the server when the pull fails; the ``loads`` row then says ``failed`` with what was landed."""
     source = cfg.source(form.source)
     eng = get_engine(cfg.warehouse)
     load_id = state.start_load(eng, source.name, form.form)
+    landed: dict = {}
     try:
         client = client or open_client(source, cfg.page_size)
         cursor = state.get_cursor(eng, source.name, form.form)
         night = open_night(client, source, form, cursor, timedelta(minutes=cfg.overlap_minutes),
                            known_versions(cfg.warehouse, form.form))
-        land_batches(cfg.warehouse, source.name, form.form, load_id, night, progress)
+        land_batches(cfg.warehouse, source.name, form.form, load_id, night, progress, landed)
     except Exception as exc:
-        state.finish_load(eng, load_id, "failed", {}, message=str(exc))
-        raise
-    summary = night.summary.as_dict()
-    state.finish_load(eng, load_id, "ok", {"n_new": summary["new"], "n_changed": summary["changed"],
-                                           "n_deleted": summary["deleted"]})
+        message = (f"form {form.form} from source {source.name} ({server_of(source)}): the pull "
+                   f"stopped after landing {landed.get('rows', 0)} rows; they are kept with their cursor and "
+                   f"the next run resumes from there. Cause: {exc}")
+        state.finish_load(eng, load_id, "failed", _load_counts(landed), message=message)
+        raise PullError(form.form, source.name, message) from exc
+    state.finish_load(eng, load_id, "ok", _load_counts(landed))
+    summary = {"pages": night.summary.pages, "rows": landed["rows"], "cursor": night.summary.cursor,
+               **{k: landed[k] for k in ("new", "changed", "deleted", "unchanged")}}
+    log.info("form %s (%s): %s", form.form, source.name, summary)
     return {"form": form.form, "source": source.name, "load_id": load_id, **summary}
+
+
+def pull_all(cfg: Config, pull: Callable = pull_form, logger=None) -> tuple[list[dict], list[dict]]:
+    """Pull every configured form with ``pull(cfg, form)``; a form that fails is logged and listed, and
+    the other forms still run. Returns (summaries of the forms pulled, ``{form, source, message}`` of
+    the forms that failed)."""
+    logger = logger or log
+    pulls, failed = [], []
+    for form in cfg.forms:
+        try:
+            pulls.append(pull(cfg, form))
+        except Exception as exc:  # one form's failure must not stop the night
+            logger.error("form %s: pull failed; the other forms go on. %s", form.form, exc)
+            failed.append({"form": form.form, "source": form.source, "message": str(exc)})
+    return pulls, failed
+
+
+def server_of(source: SourceConfig) -> str:
+    """The source's kind and host for messages (never a user name or password written into the URL)."""
+    parts = urlsplit(source.url)
+    return f"{source.kind} server {parts.hostname or source.url}" + (f":{parts.port}" if parts.port else "")
+
+
+def _load_counts(landed: dict) -> dict:
+    return {k: landed.get(k, 0) for k in ("new", "changed", "deleted", "unchanged")}

@@ -35,9 +35,17 @@ class StageSummary:
                 "deleted": self.deleted}
 
 
+def list_files(cfg: Config) -> ListFiles:
+    """The gazetteer, partner, activity and CPMS lists: the shipped samples unless `lists:` names others."""
+    unknown = set(cfg.lists) - set(ListFiles.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"lists: unknown keys {sorted(unknown)}; use {', '.join(ListFiles.__dataclass_fields__)}")
+    return ListFiles(**{name: Path(path) for name, path in cfg.lists.items()})
+
+
 def validation_context(cfg: Config, lists: ListFiles | None = None) -> Context:
     """Partner list, gazetteer and reporting window for the business rules."""
-    lists = lists or ListFiles()
+    lists = lists or list_files(cfg)
     partners = [r["code"] for r in read_rows(Path(lists.partners), ["code"])]
     gaz = read_rows(Path(lists.gazetteer), ["admin1Pcode", "admin2Pcode"])
     gazetteer = pd.DataFrame(
@@ -81,7 +89,7 @@ def stage_deletes(url: str, form_id: str, load_id: str, summary: StageSummary) -
 
 def stage_form(cfg: Config, form_id: str, load_id: str, context: Context | None = None,
                collect: list | None = None, batch_size: int = 5000) -> StageSummary:
-    form = load_form(form_id)
+    form = load_form(form_id, lists=list_files(cfg))
     context = context if context is not None else validation_context(cfg)
     summary = StageSummary(form_id)
     for records in raw.pending(get_engine(cfg.warehouse), form_id, batch_size=batch_size):

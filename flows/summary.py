@@ -31,6 +31,9 @@ def pull_progress(console: Console):
 
 
 def print_night(console: Console, summary: dict) -> None:
+    if summary.get("deployed"):
+        actions = ", ".join(f"{d['form']} {d['action']}" for d in summary["deployed"])
+        console.print(f"Deployed {len(summary['deployed'])} forms to the sandbox: {actions}")
     console.print(f"\n[bold]Night summary[/]: pulled {summary['pulled']} rows "
                   f"({summary['new']} new, {summary['changed']} changed, {summary['deleted']} deleted); "
                   f"loaded {summary['staged']}, quarantined {summary['quarantined']}.")

@@ -13,6 +13,7 @@ which happens when a form returns to earlier content: the draft is then publishe
 
 from __future__ import annotations
 
+import logging
 import re
 
 import requests
@@ -25,6 +26,10 @@ from forms.build import BuiltForm
 from forms.deploy_common import TIMEOUT, DeployError, DeployResult, server_says
 
 MAX_REPUBLISH = 20
+# pyodk logs every refused request at ERROR with a traceback, including the expected 404 of a form not yet
+# created and the 409 handled below; without a handler of its own that reaches stderr through logging's
+# last resort. A NullHandler keeps it out of the terminal; an application's logging config still sees it.
+logging.getLogger("pyodk").addHandler(logging.NullHandler())
 
 
 def deploy_odk(base_url: str, username: str, password: str, project_id: int, built: BuiltForm) -> DeployResult:

@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from transforms.ccpm_bands import DEFAULT_BANDS, UNSATISFACTORY, WEAK
+from transforms.ccpm_trend import CHANGE_SYMBOLS, NO_PREVIOUS, compare_cycles
 
 SCORES_VIEW = "ccpm_scores"
 VIEW_COLUMNS = ["cycle", "unit_type", "unit_code", "unit_name", "score", "status", "n_respondents",
@@ -50,12 +51,21 @@ class CcpmReportData:
     comments: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
     bands: tuple[float, float, float] = DEFAULT_BANDS
+    previous_cycle: str | None = None
+    previous_scores: pd.DataFrame | None = None
+    trend_tolerance: float = 0.0
+    actions: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if self.stage not in STAGES:
             raise ValueError(f"report stage must be one of {', '.join(STAGES)}, got {self.stage!r}")
         scores = self.scores.copy()
         scores["score"] = pd.to_numeric(scores["score"], errors="coerce").astype("float64")
+        previous = self.previous_scores
+        if previous is not None:
+            previous = previous.assign(score=pd.to_numeric(previous["score"], errors="coerce").astype("float64"))
+        scores = compare_cycles(scores, previous, self.previous_cycle, self.trend_tolerance)
         scores["_key"] = scores["unit_code"].map(code_key)
         self.scores = scores.sort_values("_key", kind="stable").drop(columns="_key").reset_index(drop=True)
 
@@ -91,9 +101,46 @@ class CcpmReportData:
                 for r in self.comments.to_dict("records")]
 
     def action_plan_rows(self) -> list[dict]:
-        """One row per red or orange sub-function, to be completed at the validation workshop."""
+        """The cycle's action plan (table ``ccpm_actions``) when there is one; otherwise one empty row per
+        red or orange sub-function, to be completed at the validation workshop."""
+        if self.actions is not None and not self.actions.empty:
+            return [{**r, "unit_code": r["subfunction"]} for r in self.actions.to_dict("records")]
         return [{"unit_code": r["unit_code"], "status": r["status"]} for r in self.subfunctions()
                 if r["status"] in (WEAK, UNSATISFACTORY)]
+
+    def change_text(self, row: dict) -> str:
+        """``▲ better than 2024 (Weak, 20.0%)``; empty without a previous cycle."""
+        change = row.get("change", NO_PREVIOUS)
+        if change == NO_PREVIOUS:
+            return ""
+        before = f"{row['previous_status'] or 'not scored'}, {format_score(row['previous_score'])}"
+        word = {"better": "better than", "worse": "worse than", "same": "same as"}.get(change, "not comparable with")
+        return f"{CHANGE_SYMBOLS[change]} {word} {self.previous_cycle} ({before})".strip()
+
+    def trend_rows(self) -> list[dict]:
+        """Functions and sub-functions with their change since the previous cycle (empty without one)."""
+        if self.previous_cycle is None:
+            return []
+        rows = self.scores[self.scores["unit_type"].isin(["function", "subfunction"])].to_dict("records")
+        return [{**r, "change_text": self.change_text(r)} for r in rows]
+
+    def distribution_pivot(self, subfunction_code: str) -> list[dict]:
+        """Answer shares of one sub-function's questions, partners and coordination team side by side
+        (one row per question × answer, don't-know and N/A included)."""
+        frame = self.distributions
+        if frame is None or frame.empty:
+            return []
+        frame = frame[frame["indicator"].astype(str).str.startswith(subfunction_code + ".")]
+        rows: dict[tuple, dict] = {}
+        for r in frame.to_dict("records"):
+            key = (r["indicator"], r["question"], r["code"])
+            row = rows.setdefault(key, {"indicator": r["indicator"], "question_label": r["question_label"],
+                                        "code": r["code"], "code_label": r["code_label"],
+                                        "special": r["special"], "partner_n": 0, "partner_share": None,
+                                        "coordinator_n": 0, "coordinator_share": None})
+            row[f"{r['respondent_type']}_n"] = int(r["n"])
+            row[f"{r['respondent_type']}_share"] = float(r["share"])
+        return list(rows.values())
 
     def survey_dates(self) -> str:
         return " to ".join(d for d in (self.survey_start, self.survey_end) if d) or "not recorded"
@@ -114,8 +161,15 @@ def read_scores(engine: sa.Engine, cycle: str) -> pd.DataFrame:
 
 
 def load_ccpm_report_data(engine: sa.Engine, cycle: str, *, country: str, cluster: str,
-                          **extra) -> CcpmReportData:
-    """Report data for one cycle: scores from the warehouse view, the rest (counts, distributions,
-    comments, cover facts) passed through as keyword arguments of ``CcpmReportData``."""
-    return CcpmReportData(cycle=str(cycle), country=country, cluster=cluster,
-                          scores=read_scores(engine, cycle), **extra)
+                          previous_cycle: str | None = None, **extra) -> CcpmReportData:
+    """Report data for one cycle: scores (and the previous cycle's, for the trend) from the warehouse view,
+    the rest (counts, distributions, comments, actions, cover facts) passed through as keyword arguments
+    of ``CcpmReportData``. A previous cycle without scores is reported as no previous cycle."""
+    previous = None
+    if previous_cycle:
+        try:
+            previous = read_scores(engine, previous_cycle)
+        except LookupError:
+            previous_cycle = None
+    return CcpmReportData(cycle=str(cycle), country=country, cluster=cluster, scores=read_scores(engine, cycle),
+                          previous_cycle=previous_cycle, previous_scores=previous, **extra)

@@ -10,7 +10,7 @@ import jinja2
 import pandas as pd
 
 from reports.ccpm_columns import (
-    ACTION_PLAN_COLUMNS, COMMENT_COLUMNS, RESPONDENT_TYPE_LABELS, RESPONSE_COLUMNS,
+    ACTION_PLAN_COLUMNS, COMMENT_COLUMNS, RESPONDENT_TYPE_LABELS, RESPONSE_COLUMNS, TREND_COLUMNS,
 )
 from reports.ccpm_data import CcpmReportData, format_score
 from reports.ccpm_svg import subfunction_chart
@@ -23,27 +23,28 @@ def _percent(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{float(value):.0%}"
 
 
+SPECIAL_TEXT = {"dont_know": "don't know", "not_applicable": "not applicable",
+                "precondition_absent": "precondition absent"}
+
+
+def _number(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):g}"
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(score=format_score, percent=_percent, colour=status_colour,
+    env.filters.update(score=format_score, percent=_percent, colour=status_colour, number=_number,
+                       special=lambda v: SPECIAL_TEXT.get(v, v),
                        respondent=lambda kind: RESPONDENT_TYPE_LABELS.get(kind, kind),
                        blank=lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else v)
     return env
 
 
-def _distributions(report: CcpmReportData, subfunction_code: str) -> list[dict]:
-    frame = report.distributions
-    if frame is None or frame.empty:
-        return []
-    prefix = subfunction_code + "."
-    return frame[frame["indicator"].astype(str).str.startswith(prefix)].to_dict("records")
-
-
 def _blocks(report: CcpmReportData) -> list[dict]:
     """One block per sub-function: its row, indicator rows and answer distributions."""
     return [{"sub": sub, "indicators": report.indicators(sub["unit_code"]),
-             "distributions": _distributions(report, sub["unit_code"])} for sub in report.subfunctions()]
+             "distributions": report.distribution_pivot(sub["unit_code"])} for sub in report.subfunctions()]
 
 
 def _overall(report: CcpmReportData) -> list[dict]:
@@ -60,6 +61,7 @@ def render_ccpm_html(report: CcpmReportData) -> str:
         counts=[] if counts is None else counts.to_dict("records"), response_columns=RESPONSE_COLUMNS,
         comments=report.comment_rows(), comment_columns=COMMENT_COLUMNS,
         actions=report.action_plan_rows(), action_columns=ACTION_PLAN_COLUMNS,
+        trend=report.trend_rows(), trend_columns=TREND_COLUMNS,
     )
 
 

@@ -1,58 +1,25 @@
-"""The CCPM report as an Excel workbook (openpyxl): Cover, Response rates, Overall, Indicators,
-Distributions, Comments and Action plan sheets. Data sheets carry a human header row and an HXL row.
+"""The CCPM report as an Excel workbook (openpyxl): Cover, Response rates, Overall, Change, Sub-functions,
+Indicators, Distributions, Comments and Action plan sheets. Data sheets carry a human header row and an HXL row.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.ccpm_columns import (
-    ACTION_PLAN_COLUMNS, COMMENT_COLUMNS, DISTRIBUTION_COLUMNS, RESPONDENT_TYPE_LABELS, RESPONSE_COLUMNS,
-    SCORE_COLUMNS,
+    ACTION_PLAN_COLUMNS, COMMENT_COLUMNS, DISTRIBUTION_COLUMNS, PIVOT_COLUMNS, RESPONSE_COLUMNS, SCORE_COLUMNS,
+    TREND_COLUMNS,
 )
 from reports.ccpm_data import CcpmReportData, format_score
-from transforms.ccpm_bands import legend, status_colour
+from reports.ccpm_sheets import BOLD, WRAP, fill, records, table
+from transforms.ccpm_bands import legend
 
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
-PERCENT_COLUMNS = {"response_rate", "share"}
-
-
-def fill(status: str) -> PatternFill:
-    """The solid fill of a CCPM status (colours from transforms.ccpm_bands)."""
-    return PatternFill(fill_type="solid", fgColor=status_colour(status))
-
-
-def _table(ws: Worksheet, columns: list[tuple[str, str, str]], rows: list[dict], start: int = 1) -> None:
-    """Header row, HXL row, then one row per record; status cells filled in their band colour."""
-    for col, (_, header, hxl) in enumerate(columns, start=1):
-        ws.cell(start, col, header).font = BOLD
-        ws.cell(start + 1, col, hxl)
-        ws.column_dimensions[get_column_letter(col)].width = max(12, min(60, len(header) + 4))
-    for offset, record in enumerate(rows, start=start + 2):
-        for col, (key, _, _) in enumerate(columns, start=1):
-            value = _cell_value(record.get(key))
-            cell = ws.cell(offset, col, value)
-            if key in PERCENT_COLUMNS:
-                cell.number_format = "0%"
-            elif key == "score":
-                cell.number_format = "0.0"
-            elif key == "status" and value:
-                cell.fill = fill(value)
-    ws.freeze_panes = ws.cell(start + 2, 1)
-
-
-def _cell_value(value):
-    """Missing values (None, NaN, NA) become empty cells; numpy scalars become Python numbers."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
+ANONYMITY_NOTE = "Organisation types with fewer than 3 responses are shown together as \"Other\"."
 
 
 def _cover(ws: Worksheet, report: CcpmReportData) -> None:
@@ -61,18 +28,27 @@ def _cover(ws: Worksheet, report: CcpmReportData) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     facts = [("Country", report.country), ("Cluster", report.cluster), ("Level", report.level),
              ("Cycle", report.cycle), ("Survey dates", report.survey_dates()),
-             ("Report status", report.stage.capitalize())]
-    for row, (key, value) in enumerate(facts, start=3):
+             ("Report status", report.stage.capitalize()),
+             ("Previous cycle", report.previous_cycle or "none")]
+    lines = facts + [("Warning", w) for w in report.warnings] + [("Note", n) for n in report.notes] \
+        + [("Anonymity", ANONYMITY_NOTE)]
+    for row, (key, value) in enumerate(lines, start=3):
         ws.cell(row, 1, key).font = BOLD
         ws.cell(row, 2, value)
-    for row, warning in enumerate(report.warnings, start=len(facts) + 4):
-        ws.cell(row, 1, "Warning").font = BOLD
-        ws.cell(row, 2, warning)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 18, 60
 
 
+def _function_note(report: CcpmReportData, function: dict, subs: list[dict]) -> str:
+    if len(subs) == 1:
+        return f"Single sub-function: {format_score(function['score'])}"
+    worst = report.worst_subfunction(function["unit_code"])
+    return (f"Function-level score (not a CCPM status): {format_score(function['score'])}; "
+            f"worst sub-function: {worst['unit_code'] if worst else '–'}")
+
+
 def _overall(ws: Worksheet, report: CcpmReportData) -> None:
-    """Functions as column headers, their sub-functions below as coloured status cells, then a legend."""
+    """Functions as column headers, their sub-functions below as coloured status cells (with the change
+    since the previous cycle), then a legend."""
     ws["A1"] = "Overall performance"
     ws["A1"].font = Font(bold=True, size=13)
     functions = report.functions()
@@ -84,14 +60,11 @@ def _overall(ws: Worksheet, report: CcpmReportData) -> None:
         ws.column_dimensions[get_column_letter(col)].width = 30
         subs = report.subfunctions(code)
         for row, sub in enumerate(subs, start=4):
-            cell = ws.cell(row, col, f"{sub['unit_code']} {sub['unit_name']}\n{sub['status']} "
-                                     f"({format_score(sub['score'])})")
+            text = f"{sub['unit_code']} {sub['unit_name']}\n{sub['status']} ({format_score(sub['score'])})"
+            change = report.change_text(sub)
+            cell = ws.cell(row, col, f"{text}\n{change}" if change else text)
             cell.fill, cell.alignment = fill(sub["status"]), WRAP
-        worst = report.worst_subfunction(code)
-        note = (f"Function-level score (not a CCPM status): {format_score(function['score'])}; "
-                f"worst sub-function: {worst['unit_code'] if worst else '–'}") if len(subs) > 1 else \
-            f"Single sub-function: {format_score(function['score'])}"
-        ws.cell(4 + depth, col, note).alignment = WRAP
+        ws.cell(4 + depth, col, _function_note(report, function, subs)).alignment = WRAP
     top = 6 + depth
     ws.cell(top, 1, "Legend").font = BOLD
     for row, (status, text, colour) in enumerate(legend(report.bands), start=top + 1):
@@ -99,16 +72,29 @@ def _overall(ws: Worksheet, report: CcpmReportData) -> None:
         ws.cell(row, 2, text)
 
 
-def _records(rows) -> list[dict]:
-    """Records of a DataFrame or list, with respondent types shown by name."""
-    if rows is None:
-        return []
-    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else [dict(r) for r in rows]
-    for record in records:
-        kind = record.get("respondent_type")
-        if kind is not None:
-            record["respondent_type"] = RESPONDENT_TYPE_LABELS.get(kind, kind)
-    return records
+def _change(ws: Worksheet, report: CcpmReportData) -> None:
+    """Scores beside the previous cycle's, with better / same / worse (rule: same status band)."""
+    if report.previous_cycle is None:
+        ws["A1"] = "No previous cycle of this cluster, country and level in the warehouse."
+        return
+    ws["A1"] = (f"Change since cycle {report.previous_cycle}: better / same / worse compares status bands"
+                + (f" (score changes up to {report.trend_tolerance:g} points count as same)"
+                   if report.trend_tolerance else ""))
+    table(ws, TREND_COLUMNS, report.trend_rows(), start=3)
+
+
+def _subfunctions(ws: Worksheet, report: CcpmReportData) -> None:
+    """One section per sub-function: status line, indicator scores, answer shares partners vs coordinators."""
+    row = 1
+    for sub in report.subfunctions():
+        ws.cell(row, 1, f"{sub['unit_code']} {sub['unit_name']}").font = Font(bold=True, size=12)
+        status = ws.cell(row + 1, 1, sub["status"])
+        status.fill = fill(sub["status"])
+        ws.cell(row + 1, 2, format_score(sub["score"]))
+        ws.cell(row + 1, 3, report.change_text(sub))
+        row = table(ws, SCORE_COLUMNS, report.indicators(sub["unit_code"]), start=row + 3, freeze=False)
+        row = table(ws, PIVOT_COLUMNS, report.distribution_pivot(sub["unit_code"]), start=row + 1, freeze=False)
+        row += 2
 
 
 def write_ccpm_workbook(path: str | Path, report: CcpmReportData) -> Path:
@@ -117,11 +103,13 @@ def write_ccpm_workbook(path: str | Path, report: CcpmReportData) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook()
     _cover(book.active, report)
-    _table(book.create_sheet("Response rates"), RESPONSE_COLUMNS, _records(report.response_counts))
+    table(book.create_sheet("Response rates"), RESPONSE_COLUMNS, records(report.response_counts))
     _overall(book.create_sheet("Overall"), report)
-    _table(book.create_sheet("Indicators"), SCORE_COLUMNS, report.scores.to_dict("records"))
-    _table(book.create_sheet("Distributions"), DISTRIBUTION_COLUMNS, _records(report.distributions))
-    _table(book.create_sheet("Comments"), COMMENT_COLUMNS, _records(report.comment_rows()))
-    _table(book.create_sheet("Action plan"), ACTION_PLAN_COLUMNS, report.action_plan_rows())
+    _change(book.create_sheet("Change"), report)
+    _subfunctions(book.create_sheet("Sub-functions"), report)
+    table(book.create_sheet("Indicators"), SCORE_COLUMNS, report.scores.to_dict("records"))
+    table(book.create_sheet("Distributions"), DISTRIBUTION_COLUMNS, records(report.distributions))
+    table(book.create_sheet("Comments"), COMMENT_COLUMNS, records(report.comment_rows()))
+    table(book.create_sheet("Action plan"), ACTION_PLAN_COLUMNS, report.action_plan_rows())
     book.save(path)
     return path

@@ -64,7 +64,7 @@ def write_rpm_csv(path: Path, data: HrpReportData) -> Path:
         writer = csv.writer(fh)
         writer.writerow(RPM_COLUMNS)
         for record in frame.to_dict("records"):
-            writer.writerow([hxl._cell(record.get(c)) for c in RPM_COLUMNS])
+            writer.writerow([hxl.hxl_cell(record.get(c)) for c in RPM_COLUMNS])
     return path
 
 

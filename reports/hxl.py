@@ -39,7 +39,8 @@ def group_tag(base: str, group: str) -> str:
     return f"{base} {SEX[group]} {AGE[group]}"
 
 
-def _cell(value):
+def hxl_cell(value):
+    """A value as written in a CSV cell: empty when missing, integral floats without ".0"."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if hasattr(value, "item"):
@@ -58,7 +59,7 @@ def write_hxl_csv(path: str | Path, frame: pd.DataFrame, columns: list[tuple[str
         writer.writerow([header for _, header, _ in columns])
         writer.writerow([tag for _, _, tag in columns])
         for record in frame.to_dict("records"):
-            writer.writerow([_cell(record.get(key)) for key, _, _ in columns])
+            writer.writerow([hxl_cell(record.get(key)) for key, _, _ in columns])
     return path
 
 

@@ -9,6 +9,8 @@ Values are normalised to 0..1 here; whether a special code scores is decided lat
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -130,11 +132,26 @@ def empty_answers() -> pd.DataFrame:
     return frame.astype({"value": "float64"})
 
 
-def comments_long(form: FormDef, table: pd.DataFrame, respondent_type: str) -> pd.DataFrame:
-    """Open comments per CCPM function, anonymous: no organisation, no submission id, blanks dropped.
+REDACTED = "[removed]"
+_CONTACTS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+|www\.\S+|\+?\d[\d ()./-]{6,}\d")
+
+
+def redact(text: str, names: Iterable[str] = ()) -> str:
+    """A comment without e-mail addresses, web addresses, phone numbers and the given organisation names."""
+    text = _CONTACTS.sub(REDACTED, text)
+    for name in sorted({n for n in names if n and len(n) > 2}, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", REDACTED, text, flags=re.IGNORECASE)
+    return text
+
+
+def comments_long(form: FormDef, table: pd.DataFrame, respondent_type: str,
+                  names: Iterable[str] = ()) -> pd.DataFrame:
+    """Open comments per CCPM function, anonymous: no organisation, no submission id, blanks dropped,
+    contact details and the given organisation ``names`` replaced by "[removed]" (``redact``).
 
     Comments are sorted by function and text, so their order cannot link one respondent's comments.
     """
+    names = list(names)
     parts = []
     for f in form.fields_in(None):
         function, column = f.extra.get("function"), _column(form, f)
@@ -142,7 +159,8 @@ def comments_long(form: FormDef, table: pd.DataFrame, respondent_type: str) -> p
             continue
         texts = table[column].map(_code_text).dropna()
         parts.append(pd.DataFrame({"respondent_type": respondent_type, "function": str(function),
-                                   "question": f.name, "comment": texts.astype(str)}))
+                                   "question": f.name,
+                                   "comment": texts.astype(str).map(lambda t: redact(t, names))}))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="str") for c in COMMENT_COLUMNS})
     comments = pd.concat(parts, ignore_index=True)[COMMENT_COLUMNS]
@@ -168,3 +186,14 @@ def participants(form: FormDef, table: pd.DataFrame) -> dict[str, int]:
         if not values.empty:
             counts[f.extra.get("org_type", f.name)] = int(values.iloc[-1])
     return counts
+
+
+def avg_attendance(form: FormDef, table: pd.DataFrame) -> float | None:
+    """Average number of organisations attending cluster meetings (question ``avg_attendance``, or the one
+    with ``role`` = ``attendance``), the denominator of the effective response rate; the last row counts."""
+    for f in form.fields_in(None):
+        column = _column(form, f)
+        if (f.name == "avg_attendance" or f.extra.get("role") == "attendance") and column in table:
+            values = pd.to_numeric(table[column], errors="coerce").dropna()
+            return float(values.iloc[-1]) if not values.empty else None
+    return None

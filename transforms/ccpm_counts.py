@@ -14,7 +14,8 @@ OTHER = "other"
 TOTAL = "total"
 DISTRIBUTION_COLUMNS = ["indicator", "question", "question_label", "respondent_type", "code", "code_label",
                         "special", "n", "share"]
-COUNT_COLUMNS = ["org_type", "org_type_label", "responses", "participating", "response_rate"]
+COUNT_COLUMNS = ["org_type", "org_type_label", "responses", "participating", "response_rate",
+                 "avg_attendance", "effective_rate"]
 
 
 def _code_order(code: str) -> tuple[int, float, str]:
@@ -46,11 +47,13 @@ def _respondents(answers: pd.DataFrame, respondent_type: str) -> pd.Series:
 
 def response_counts(answers: pd.DataFrame, participating: Mapping[str, int] | None = None,
                     threshold: int = 3, labels: Mapping[str, str] | None = None,
-                    respondent_type: str = "partner") -> pd.DataFrame:
+                    respondent_type: str = "partner", avg_attendance: float | None = None) -> pd.DataFrame:
     """Responses (and, given ``participating`` per type, response rates) by organisation type.
 
     Types with 1..threshold-1 responses are merged into "other" together with their participating counts;
-    a last row "total" sums everything. ``labels`` maps type codes to display names.
+    a last row "total" sums everything. ``labels`` maps type codes to display names. Given the average
+    number of organisations attending meetings, the total row also carries the "effective" rate
+    (responses ÷ average attendance); attendance is not known per type, so other rows leave it empty.
     """
     responses = _respondents(answers, respondent_type).to_dict()
     participating = dict(participating or {})
@@ -70,15 +73,27 @@ def response_counts(answers: pd.DataFrame, participating: Mapping[str, int] | No
              "participating": int(p) if participating else None,
              "response_rate": (n / p) if participating and p else None}
             for org, (n, p) in [*merged.items(), (TOTAL, total)]]
-    return pd.DataFrame(rows, columns=COUNT_COLUMNS).astype({"response_rate": "float64"})
+    attending = float(avg_attendance) if avg_attendance is not None and not pd.isna(avg_attendance) else None
+    rows[-1]["avg_attendance"] = attending
+    rows[-1]["effective_rate"] = total[0] / attending if attending else None
+    return pd.DataFrame(rows, columns=COUNT_COLUMNS).astype({"response_rate": "float64",
+                                                             "avg_attendance": "float64",
+                                                             "effective_rate": "float64"})
 
 
-def low_response_warnings(counts: pd.DataFrame, min_rate: float = 0.5) -> list[str]:
-    """Warnings (never refusals) for a total response rate below ``min_rate``."""
+def low_response_warnings(counts: pd.DataFrame, min_rate: float = 0.5,
+                          min_effective_rate: float | None = None) -> list[str]:
+    """Warnings (never refusals) for a total response rate below ``min_rate`` and an effective rate
+    (over average meeting attendance) below ``min_effective_rate`` (default: ``min_rate``)."""
     total = counts[counts["org_type"] == TOTAL]
-    if total.empty or pd.isna(total["response_rate"].iloc[0]):
+    if total.empty:
         return []
-    rate = float(total["response_rate"].iloc[0])
-    if rate < min_rate:
-        return [f"Response rate {rate:.0%} is below {min_rate:.0%}: interpret the scores with care."]
-    return []
+    checks = [("response_rate", "Response rate", min_rate),
+              ("effective_rate", "Effective response rate (over average meeting attendance)",
+               min_rate if min_effective_rate is None else min_effective_rate)]
+    warnings = []
+    for column, name, floor in checks:
+        value = total[column].iloc[0] if column in total else None
+        if value is not None and not pd.isna(value) and float(value) < floor:
+            warnings.append(f"{name} {float(value):.0%} is below {floor:.0%}: interpret the scores with care.")
+    return warnings

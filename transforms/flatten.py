@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from forms.definition import FormDef
@@ -23,6 +24,11 @@ from transforms.issues import concat_issues, issue, issues_frame, org_field, whe
 MAIN_KEYS = ["submission_key", "version_key", "form_version", "submitted_at"]
 REPEAT_KEYS = ["submission_key", "repeat_path", "ordinal", "parent_ordinal", "ordinal_path"]
 META_ROOTS = {"meta", "formhub", "__system", "__id", "__version__"}
+try:  # the C routine behind DataFrame(list_of_dicts); see _cells
+    from pandas._libs.lib import dicts_to_array as _dicts_to_array
+except ImportError:  # pragma: no cover - pandas moved it
+    _dicts_to_array = None
+FIELD, REPEAT, META, OTHER = range(4)  # what a payload key is (see _Walker._classify)
 
 
 class FlatTables(dict):
@@ -76,6 +82,17 @@ class _Walker:
         self.rows.update({r: [] for r in form.repeats})
         self.issues: list[dict] = []
         self.unknown: Counter = Counter()
+        self._kinds: dict[tuple[str, str], tuple[str, int]] = {}  # (prefix, key) → (path, kind)
+
+    def _classify(self, prefix: str, name: str) -> tuple[str, int]:
+        """Where a payload key leads (cached: a batch repeats the same few dozen keys on every row)."""
+        found = self._kinds.get((prefix, name))
+        if found is None:
+            path = name if not prefix or name.startswith(prefix + "/") else f"{prefix}/{name}"
+            kind = (REPEAT if path in self.repeats else FIELD if path in self.paths
+                    else META if _is_meta(path) else OTHER)
+            found = self._kinds[(prefix, name)] = (path, kind)
+        return found
 
     def add(self, index: int, record) -> None:
         key = _submission_key(record, index)
@@ -94,17 +111,18 @@ class _Walker:
         self.rows[None].append(values)
 
     def _walk(self, node: dict, prefix: str, values: dict, key: str, ordinal_path: str) -> None:
+        kinds = self._kinds
         for raw_key, value in node.items():
-            name = str(raw_key)
-            path = name if not prefix or name.startswith(prefix + "/") else f"{prefix}/{name}"
-            if path in self.repeats:
-                self._repeat(path, value, key, ordinal_path)
-            elif path in self.paths:
+            path, kind = kinds.get((prefix, raw_key)) or self._classify(prefix, str(raw_key))
+            if kind == FIELD:
                 values[path] = value
-            elif isinstance(value, dict) and not _is_meta(path):
-                self._walk(value, path, values, key, ordinal_path)
-            elif not _is_meta(path):
-                self.unknown[path] += 1
+            elif kind == REPEAT:
+                self._repeat(path, value, key, ordinal_path)
+            elif kind == OTHER:
+                if isinstance(value, dict):
+                    self._walk(value, path, values, key, ordinal_path)
+                else:
+                    self.unknown[path] += 1
 
     def _repeat(self, path: str, items, key: str, parent_path: str) -> None:
         if items is None:
@@ -154,16 +172,33 @@ def _form_version(record: dict, payload: dict):
 def _table(form: FormDef, repeat: str | None, rows: list[dict]) -> tuple[pd.DataFrame, list[tuple]]:
     """Typed DataFrame for one level, and the (row position, field, raw value) cells that failed typing."""
     keys = MAIN_KEYS if repeat is None else REPEAT_KEYS
-    data = {k: pd.Series([r.get(k) for r in rows], dtype=object) for k in keys}
+    fields = form.fields_in(repeat)
+    cells = _cells(rows, keys + [f.path for f in fields])
+    index = pd.RangeIndex(len(rows))
+    data = {k: pd.Series(cells[:, i], index=index, dtype=object) for i, k in enumerate(keys)}
     bad_cells = []
     names = column_names(form, repeat)
-    for f in form.fields_in(repeat):
-        raw = pd.Series([r.get(f.path) for r in rows], dtype=object)
+    for i, f in enumerate(fields, start=len(keys)):
+        raw = pd.Series(cells[:, i], index=index, dtype=object)
         columns, bad = types.typed_columns(f, names[f.path], raw, form.choice_codes(f.list_name or ""))
         data.update(columns)
         bad_cells.extend((pos, f, raw.iloc[pos]) for pos in bad.to_numpy().nonzero()[0])
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    frame = pd.DataFrame(data, index=index)
     return types.type_keys(frame, repeat is None), bad_cells
+
+
+def _cells(rows: list[dict], paths: list[str]) -> np.ndarray:
+    """The rows' values as an object matrix, one column per path (absent: NaN, which typing reads as empty).
+
+    pandas' C routine behind ``DataFrame(list_of_dicts)`` is ~10x faster than a comprehension per column;
+    the plain comprehension stays as the fallback should that private helper move.
+    """
+    if _dicts_to_array is not None:
+        return _dicts_to_array(rows, paths)
+    matrix = np.empty((len(rows), len(paths)), dtype=object)
+    for i, path in enumerate(paths):
+        matrix[:, i] = [r.get(path, np.nan) for r in rows]
+    return matrix
 
 
 def flatten(form: FormDef, records: list[dict]) -> FlatTables:

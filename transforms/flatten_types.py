@@ -52,12 +52,24 @@ def _present(raw: pd.Series) -> pd.Series:
     return raw.notna() & (raw != "")
 
 
+def _all_text(raw: pd.Series) -> bool:
+    """True when every given value is already a string (KoBo's case): the per-value type checks are skipped.
+
+    ``infer_dtype`` is one C pass; ``map(type)`` would be a Python call per value, per question, per batch.
+    """
+    return pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty")
+
+
 def _structured(raw: pd.Series) -> pd.Series:
+    if _all_text(raw):
+        return pd.Series(False, index=raw.index)
     return raw.map(type).isin([dict, list])
 
 
 def _text(raw: pd.Series) -> pd.Series:
     """Scalars as text (integral floats without '.0'); containers and empties become null."""
+    if _all_text(raw):
+        return raw.where(_present(raw)).astype("str")
     out = raw.where(_present(raw) & ~_structured(raw))
     other = out.notna() & ~out.map(type).isin([str])
     if other.any():
@@ -67,6 +79,8 @@ def _text(raw: pd.Series) -> pd.Series:
 
 
 def _numbers(raw: pd.Series) -> pd.Series:
+    if _all_text(raw):
+        return pd.to_numeric(raw, errors="coerce").astype("float64")
     scalars = raw.where(~_structured(raw) & ~raw.map(type).isin([bool]))
     return pd.to_numeric(scalars, errors="coerce").astype("float64")
 
@@ -159,15 +173,20 @@ def typed_columns(field: Field, column: str, raw: pd.Series, codes: list[str]):
     return TYPERS.get(_kind(field), _plain_text)(field, column, raw, codes)
 
 
+def _utc(values: pd.Series) -> pd.Series:
+    """Submission times (datetimes from connectors, or ISO text) as UTC timestamps; others become null."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("datetime", "empty"):
+        values = values.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    return pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601").astype("datetime64[us, UTC]")
+
+
 def type_keys(frame: pd.DataFrame, is_main: bool) -> pd.DataFrame:
     """Types of the key columns: text keys, UTC ``submitted_at``, Int64 ordinals."""
     frame = frame.copy()
     if is_main:
         for col in ("submission_key", "version_key", "form_version"):
             frame[col] = _text(frame[col])
-        frame["submitted_at"] = pd.to_datetime(
-            frame["submitted_at"].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v),
-            errors="coerce", utc=True, format="ISO8601").astype("datetime64[us, UTC]")
+        frame["submitted_at"] = _utc(frame["submitted_at"])
     else:
         for col in ("submission_key", "repeat_path", "ordinal_path"):
             frame[col] = _text(frame[col])

@@ -59,7 +59,10 @@ def empty_lines() -> pd.DataFrame:
 
 
 def _month_columns(dates: pd.Series) -> dict[str, pd.Series]:
-    month = pd.to_datetime(dates).dt.to_period("M")
+    dates = pd.to_datetime(dates)
+    if dates.dt.tz is not None:
+        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
+    month = dates.dt.to_period("M")
     return {"month": month.astype("str").where(month.notna()),
             "date_start": month.dt.start_time.dt.strftime("%Y-%m-%d"),
             "date_end": month.dt.end_time.dt.strftime("%Y-%m-%d")}

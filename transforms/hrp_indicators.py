@@ -117,6 +117,8 @@ def indicator_progress(lines: pd.DataFrame, framework: HrpFramework, lists: List
     out = _with_targets(rows, targets, first, last)
     out["unit"] = out["indicator_code"].map(units)
     out = out[PROGRESS_COLUMNS].astype({"admin_level": "int64"})
+    for column in ("indicator_code", "admin_pcode", "period", "period_type", "period_start", "period_end", "unit"):
+        out[column] = out[column].astype("str")
     for column in ("numerator", "denominator", "achieved", "in_need", "baseline", "target", "progress",
                    "reached_over_target"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
 
 from transforms.issues import label
 from transforms.rules import (field_by_column, find_field, levels, numeric, register, relevant_rows, row_issues,

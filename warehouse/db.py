@@ -63,7 +63,7 @@ def _create(url: str) -> Engine:
         eng = sa.create_engine(parsed)
         _tune_sqlite(eng)
     else:
-        eng = sa.create_engine(parsed, pool_pre_ping=True)
+        eng = sa.create_engine(parsed, pool_pre_ping=True, connect_args=_postgres_args(parsed))
     try:
         with eng.connect():
             pass
@@ -78,6 +78,13 @@ def _create(url: str) -> Engine:
             "then set the warehouse URL in clustermon.yaml or CLUSTERMON_WAREHOUSE_URL."
         ) from None
     return eng
+
+
+def _postgres_args(url: sa.URL) -> dict:
+    """Plan each statement with its actual parameters. psycopg prepares repeated statements; a generic
+    plan made while a table was still empty (the first pages of a first load) would keep a sequential
+    scan for the key lookups of every later page and make a million-row load quadratic."""
+    return {"options": "-c plan_cache_mode=force_custom_plan"}
 
 
 def _tune_sqlite(eng: Engine) -> None:

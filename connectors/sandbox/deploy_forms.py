@@ -48,7 +48,7 @@ def serve_form(state: SandboxState, form: FormDef, uid: str | None = None) -> Fo
     has no submissions yet (a store with submissions keeps its rows, generated from the earlier form)."""
     with state.lock:
         store = state.stores.get(form.form_id)
-        seed = store.seed if store else next((s.seed for s in state.stores.values()), 1)
+        seed = store.seed if store else getattr(state, "seed", 1)
         if store is None or store.n == 0:
             store = state.add_form(form, 0, seed)
         if uid is not None:

@@ -14,6 +14,7 @@ from connectors.sandbox.kobo_query import (META_KEYS, fast_window, matches, pars
 from connectors.sandbox.routes import HttpError, Request, Response, json_response, route
 from connectors.sandbox.state import asset_uid
 from connectors.sandbox.store import FormStore
+from connectors.synthetic import version_uid
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -33,20 +34,20 @@ def require_token(request: Request) -> None:
 def asset_store(request: Request) -> FormStore:
     require_token(request)
     form_id = request.app.by_uid.get(request.args["uid"])
-    if form_id is None or not request.app.on_kobo(form_id):
+    if form_id is None:
         raise HttpError(404, "Not found.")
     return request.app.stores[form_id]
 
 
 def asset_summary(request: Request, store: FormStore) -> dict:
-    record = request.app.kobo_assets[store.form.form_id]
     uid = asset_uid(store.form.form_id)
+    version = version_uid(store.form)
     base = f"{request.app.url}/api/v2/assets/{uid}/"
     return {
-        "url": base, "uid": uid, "name": record["form"].title or store.form.form_id, "asset_type": "survey",
-        "has_deployment": record["has_deployment"], "deployment__active": record["active"],
-        "deployment__submission_count": len(store.alive), "version_id": record["version_id"],
-        "deployed_version_id": record["deployed_version_id"], "data": f"{base}data/",
+        "url": base, "uid": uid, "name": store.form.title or store.form.form_id, "asset_type": "survey",
+        "has_deployment": True, "deployment__active": True,
+        "deployment__submission_count": len(store.alive), "version_id": version,
+        "deployed_version_id": version, "data": f"{base}data/",
         "settings": {"form_id": store.form.form_id},
     }
 
@@ -54,7 +55,7 @@ def asset_summary(request: Request, store: FormStore) -> dict:
 @route("GET", r"/api/v2/assets/?")
 def list_assets(request: Request):
     require_token(request)
-    results = [asset_summary(request, s) for fid, s in request.app.stores.items() if request.app.on_kobo(fid)]
+    results = [asset_summary(request, s) for s in request.app.stores.values()]
     return json_response({"count": len(results), "next": None, "previous": None, "results": results})
 
 
@@ -62,7 +63,7 @@ def list_assets(request: Request):
 def get_asset(request: Request):
     store = asset_store(request)
     detail = asset_summary(request, store)
-    form = request.app.kobo_assets[store.form.form_id]["form"]
+    form = store.form
     detail["content"] = {"survey": form.sheets.get("survey", []), "choices": form.sheets.get("choices", []),
                          "settings": form.settings}
     return json_response(detail)

@@ -11,11 +11,12 @@ import hashlib
 
 from connectors.sandbox.odk_odata import feed
 from connectors.sandbox.routes import HttpError, Request, json_response, route
-from connectors.sandbox.state import CREATED_AT, ODK_PROJECT_ID
+from connectors.sandbox.state import ODK_PROJECT_ID
 from connectors.sandbox.store import FormStore, odk_stamp
 
 PROJECT = r"/v1/projects/(?P<project>\d+)"
 FORM = PROJECT + r"/forms/(?P<form_id>[\w-]+)"
+CREATED_AT = "2026-01-01T00:00:00.000Z"
 NOT_FOUND = {"code": 404.1, "message": "Could not find the resource you were looking for."}
 
 
@@ -32,22 +33,18 @@ def require_session(request: Request) -> None:
 
 def form_store(request: Request) -> FormStore:
     require_session(request)
-    if int(request.args["project"]) != ODK_PROJECT_ID or not request.app.on_odk(request.args["form_id"]):
+    if int(request.args["project"]) != ODK_PROJECT_ID or request.args["form_id"] not in request.app.stores:
         raise HttpError(404, "not found", NOT_FOUND)
     return request.app.stores[request.args["form_id"]]
 
 
 def form_summary(request: Request, store: FormStore) -> dict:
-    record = request.app.odk_forms[store.form.form_id]
-    form = record["form"]
-    draft = record["draft"]
+    form = store.form
     summary = {
         "projectId": ODK_PROJECT_ID, "xmlFormId": form.form_id, "name": form.title or form.form_id,
-        "version": record["version"] if record["published_at"] or not draft else draft["version"],
-        "enketoId": None, "keyId": None, "state": "open",
+        "version": form.version or "", "enketoId": None, "keyId": None, "state": "open",
         "hash": hashlib.md5(repr(form.sheets).encode()).hexdigest(),
-        "createdAt": CREATED_AT, "publishedAt": record["published_at"], "updatedAt": None,
-        "webformsEnabled": False,
+        "createdAt": CREATED_AT, "publishedAt": CREATED_AT, "updatedAt": None, "webformsEnabled": False,
     }
     if (request.headers.get("X-Extended-Metadata") or "").lower() == "true":
         summary["submissions"] = store.n - len(store.deleted_at)
@@ -102,8 +99,7 @@ def list_forms(request: Request):
     require_session(request)
     if int(request.args["project"]) != ODK_PROJECT_ID:
         raise HttpError(404, "not found", NOT_FOUND)
-    return json_response([form_summary(request, s) for fid, s in request.app.stores.items()
-                          if request.app.on_odk(fid)])
+    return json_response([form_summary(request, s) for s in request.app.stores.values()])
 
 
 @route("GET", FORM)

@@ -13,7 +13,7 @@ import hashlib
 import json
 
 from connectors.sandbox import odata_filter
-from connectors.sandbox.routes import HttpError, Request, json_response
+from connectors.sandbox.routes import HttpError, Request
 from connectors.sandbox.store import FormStore
 
 
@@ -101,6 +101,46 @@ def _visible(store: FormStore, node, show_deleted: bool):
     return keep
 
 
+def _odata_error(status: int, message: str) -> HttpError:
+    return HttpError(status, message, {"code": status + 0.1, "message": message})
+
+
+def _query(params: dict) -> tuple:
+    """(filter tree or None, $top or None, $skip) of a request, with Central's errors."""
+    try:
+        node = odata_filter.parse(params["$filter"]) if params.get("$filter") else None
+    except odata_filter.UnsupportedFilter as error:
+        raise _odata_error(501, str(error)) from None
+    except odata_filter.FilterError as error:
+        raise _odata_error(400, str(error)) from None
+    try:
+        top = int(params["$top"]) if params.get("$top") else None
+        return node, top, int(params.get("$skip") or 0)
+    except ValueError:
+        raise _odata_error(400, "$top and $skip must be integers") from None
+
+
+def _collect(table: Table, node, keep, top: int | None, skip: int, token: tuple[int, int] | None):
+    """(rows of the page, (parent, rows served from it) of the last row, whether more rows follow)."""
+    parent, served = token or (table.store.n + 1, 0)
+    rows, last = [], (parent, served)
+    for index in odata_filter.candidates(node, table.store, parent + (1 if served else 0)):
+        if not keep(index):
+            continue
+        full = top is not None and len(rows) >= top and not skip
+        items = [None] if full and table.repeat is None else table.rows_of(index)
+        start = served if index == parent else 0
+        for offset, item in enumerate(items[start:], start=start):
+            if skip:
+                skip -= 1
+                continue
+            if top is not None and len(rows) >= top:
+                return rows, last, True
+            rows.append(item)
+            last = (index, offset + 1)
+    return rows, last, False
+
+
 def feed(request: Request, store: FormStore, table_name: str) -> dict:
     """The JSON document for ``GET ....svc/<table_name>``."""
     repeat = None if table_name == "Submissions" else table_name[len("Submissions."):].replace(".", "/")
@@ -108,38 +148,12 @@ def feed(request: Request, store: FormStore, table_name: str) -> dict:
         raise HttpError(404, f"form {store.form.form_id!r} has no table {table_name}",
                         {"code": 404.1, "message": "Could not find the resource you were looking for."})
     params = request.params
-    try:
-        node = odata_filter.parse(params["$filter"]) if params.get("$filter") else None
-    except odata_filter.UnsupportedFilter as error:
-        raise HttpError(501, str(error), {"code": 501.1, "message": str(error)}) from None
-    except odata_filter.FilterError as error:
-        raise HttpError(400, str(error), {"code": 400.1, "message": str(error)}) from None
-    try:
-        top = int(params["$top"]) if params.get("$top") else None
-        skip = int(params.get("$skip") or 0)
-    except ValueError:
-        raise HttpError(400, "$top and $skip must be integers", {"code": 400.1, "message": "bad paging"}) from None
+    node, top, skip = _query(params)
     table = Table(store, repeat, expand=params.get("$expand") == "*")
     keep = _visible(store, node, node is not None and odata_filter.mentions(node, "__system/deletedAt"))
-    parent, served = _untoken(params["$skiptoken"]) if params.get("$skiptoken") else (store.n + 1, 0)
-    rows, last, more = [], (parent, served), False
+    token = _untoken(params["$skiptoken"]) if params.get("$skiptoken") else None
     with store.lock:
-        for index in odata_filter.candidates(node, store, parent + (1 if served else 0)):
-            if not keep(index):
-                continue
-            items = table.rows_of(index) if repeat or top is None or len(rows) < top or skip else [None]
-            start = served if index == parent else 0
-            for offset, item in enumerate(items[start:], start=start):
-                if skip:
-                    skip -= 1
-                    continue
-                if top is not None and len(rows) >= top:
-                    more = True
-                    break
-                rows.append(item)
-                last = (index, offset + 1)
-            if more:
-                break
+        rows, last, more = _collect(table, node, keep, top, skip, token)
         document = {"@odata.context": f"{request.app.url}/v1/projects/1/forms/{store.form.form_id}"
                                       f".svc/$metadata#{table_name}",
                     "value": [_select(r, params.get("$select")) for r in rows]}

@@ -17,8 +17,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.sandbox import (admin_api, kobo_api, kobo_deploy, odk_api,  # noqa: F401  (routes)
-                                odk_deploy)
+from connectors.sandbox import admin_api, deploy_api, kobo_api, odk_api  # noqa: F401  (register their routes)
 from connectors.sandbox.routes import HttpError, Request, Response, find, json_response
 from connectors.sandbox.state import SandboxState, asset_uid
 from connectors.sandbox.store import FormStore

@@ -8,12 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 from connectors.sandbox.faults import FaultQueue
 from connectors.sandbox.store import FormStore
-from connectors.synthetic import short_uid, version_uid
+from connectors.synthetic import short_uid
 from forms.definition import FormDef
 
 ODK_PROJECT_ID = 1
 SESSION_HOURS = 24
-CREATED_AT = "2026-01-01T00:00:00.000Z"
 
 
 def asset_uid(form_id: str) -> str:
@@ -32,41 +31,16 @@ class SandboxState:
         self.sessions: dict[str, dict] = {}
         self.faults = FaultQueue(faults)
         self.url = ""
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.seed = seed
-        self.imports: dict[str, dict] = {}             # KoBo async imports by uid
-        self.kobo_assets: dict[str, dict] = {}         # form_id -> KoBo deployment state
-        self.odk_forms: dict[str, dict] = {}           # form_id -> ODK published versions and draft
-        for store in stores.values():
-            self._register(store.form, deployed=True)
-        self.extras: dict = {}  # room for endpoint modules added later
+        self.extras: dict = {}  # state of endpoint modules added later (form deployment)
 
-    def add_form(self, form: FormDef, n: int = 0, deployed: bool = False) -> FormStore:
-        """Serve a new form (a deploy endpoint created it): no submissions, nothing deployed yet."""
-        store = FormStore(form, n, self.seed)
+    def add_form(self, form: FormDef, n: int, seed: int) -> FormStore:
+        """Serve another form (endpoint modules that deploy forms call this)."""
+        store = FormStore(form, n, seed)
         self.stores[form.form_id] = store
         self.by_uid[asset_uid(form.form_id)] = form.form_id
-        self._register(form, deployed)
         return store
-
-    def _register(self, form: FormDef, deployed: bool) -> None:
-        version = version_uid(form)
-        self.kobo_assets[form.form_id] = {
-            "form": form, "version_id": version, "deployed_version_id": version if deployed else None,
-            "has_deployment": deployed, "active": deployed, "imports": 0}
-        self.odk_forms[form.form_id] = {
-            "form": form, "versions": [form.version or ""] if deployed else [],
-            "version": form.version or "", "published_at": CREATED_AT if deployed else None, "draft": None}
-
-    def on_kobo(self, form_id: str) -> bool:
-        """Whether KoBo knows the form (served from the start, or imported there)."""
-        record = self.kobo_assets.get(form_id)
-        return bool(record and (record["has_deployment"] or record["imports"]))
-
-    def on_odk(self, form_id: str) -> bool:
-        """Whether Central knows the form (served from the start, or created there)."""
-        record = self.odk_forms.get(form_id)
-        return bool(record and (record["versions"] or record["draft"]))
 
     def store(self, form_id: str) -> FormStore:
         try:

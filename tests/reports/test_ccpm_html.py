@@ -96,3 +96,14 @@ def test_response_rates_comments_and_cover(page, tmp_path):
     assert "SSD" in text and "CCCM" in text and "2025-03-01 to 2025-03-14" in text
     path = write_ccpm_html(tmp_path / "r" / "ccpm.html", report)
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_distributions_show_partners_and_coordinators_side_by_side_with_dont_know(page):
+    text, report = page
+    rows = {(r["indicator"], r["code"]): r for r in report.distribution_pivot("1.1")}
+    # partners answered 1.1.2 with "2" and "99" (one each); the coordinator with "1"
+    assert (rows[("1.1.2", "99")]["partner_share"], rows[("1.1.2", "99")]["special"]) == (0.5, "dont_know")
+    assert (rows[("1.1.2", "1")]["coordinator_share"], rows[("1.1.2", "1")]["partner_n"]) == (1.0, 0)
+    row = re.search(r'<tr data-indicator="1.1.2" data-code="99">(.*?)</tr>', text, re.S).group(1)
+    cells = [_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells[1:] == ["Don't know (not scored: don't know)", "1", "50%", "0", "–"]

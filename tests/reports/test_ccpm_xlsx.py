@@ -31,7 +31,8 @@ def _rows(ws, start=3):
 
 def test_sheets_and_cover(workbook):
     book, _ = workbook
-    assert book.sheetnames == ["Cover", "Response rates", "Overall", "Indicators", "Distributions", "Comments",
+    assert book.sheetnames == ["Cover", "Response rates", "Overall", "Change", "Sub-functions", "Indicators",
+                               "Distributions", "Comments",
                                "Action plan"]
     cover = {row[0].value: row[1].value for row in book["Cover"].iter_rows(min_row=3) if row[0].value}
     assert cover["Country"] == "SSD" and cover["Cluster"] == "CCCM" and cover["Level"] == "national"

@@ -117,3 +117,16 @@ def test_landing_pages_larger_than_a_batch(wh, load_id, record):
         assert raw.land(conn, records, load_id)["new"] == 2500
         assert raw.land(conn, records, load_id)["unchanged"] == 2500
     assert _count(wh, submission_state) == 2500
+
+
+def test_submissions_view_shows_the_current_version_and_its_deletion(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record("uuid-1", "v1"), record("uuid-2", "v1")], load_id)
+        raw.land(conn, [record("uuid-1", "v2")], load_id)
+        raw.mark_deleted(conn, "ccpm_partner", ["uuid-2"], T0, load_id)
+    with wh.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT submission_key, version_key, deleted_at, load_id FROM submissions ORDER BY submission_key"
+        ).all()
+    assert [(r[0], r[1], r[2] is not None, r[3]) for r in rows] == [
+        ("uuid-1", "v2", False, load_id), ("uuid-2", "v1", True, load_id)]

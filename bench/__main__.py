@@ -1,0 +1,52 @@
+"""``python -m bench [--scale 0.1] [--only floor,ccpm_2000] [--prefect] [--profile DIR]`` (``make bench``).
+
+Prints one row per figure (workload size, wall time, rows/s, peak MB of the workload's own process; the
+sandbox server runs in a separate process and is not counted) and writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench import report, suite
+
+FIGURES = ("floor", "full_load_sqlite", "naive_alternative", "full_load_postgres", "incremental_night",
+           "full_load_100k", "ccpm_2000")
+
+
+def parse(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[1])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the issue's sizes (1.0 = 1M rows)")
+    parser.add_argument("--only", default="", help=f"comma-separated figures among {', '.join(FIGURES)}")
+    parser.add_argument("--prefect", action="store_true",
+                        help="run the full loads as the real Prefect flow too (the incremental night always is)")
+    parser.add_argument("--plain-incremental", action="store_true",
+                        help="run the incremental night as plain calls, without Prefect")
+    parser.add_argument("--postgres-url", default=None, help="server for the PostgreSQL figure "
+                        "(default: CLUSTERMON_TEST_POSTGRES_URL or the local test server)")
+    parser.add_argument("--profile", default=None, help="directory for cProfile dumps of the pipeline runs")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse(argv)
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = only - set(FIGURES)
+    if unknown:
+        raise SystemExit(f"unknown figure(s) {sorted(unknown)}; choose among {', '.join(FIGURES)}")
+    opts = {"prefect": args.prefect, "prefect_incremental": not args.plain_incremental,
+            "postgres_url": args.postgres_url, "profile": args.profile}
+    began = time.perf_counter()
+    results = suite.run(suite.Sizes(args.scale), only, opts)
+    results["_run"] = {"scale": args.scale, "total_seconds": round(time.perf_counter() - began, 1)}
+    print()
+    print(report.table(results))
+    for line in report.ratios(results):
+        print(line)
+    print("peak MB is each workload's own process (ru_maxrss); the sandbox server runs in another process.")
+    print(f"written to {report.save(results)}")
+
+
+if __name__ == "__main__":
+    main()

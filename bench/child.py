@@ -1,0 +1,48 @@
+"""Run one workload in this (child) process and print its result as the last line of JSON.
+
+``python -m bench.child <workload> '<json spec>'``. The parent (``bench.run``) starts one child per
+workload so that each peak memory figure is that workload's alone (``ru_maxrss`` of the child), with
+the sandbox server in yet another process.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import importlib
+import json
+import os
+import pstats
+import sys
+
+from bench.probe import peak_mb
+
+WORKLOADS = {
+    "night": "bench.pipeline:night",
+    "floor": "bench.floor:floor",
+    "naive": "bench.naive:naive",
+    "ccpm": "bench.ccpm:ccpm_2000",
+}
+
+
+def main(argv: list[str]) -> None:
+    name, spec = argv[0], json.loads(argv[1])
+    module, func = WORKLOADS[name].split(":")
+    run = getattr(importlib.import_module(module), func)
+    profile_to = spec.get("profile")
+    if profile_to:
+        profiler = cProfile.Profile()
+        result = profiler.runcall(run, spec)
+        profiler.dump_stats(profile_to)
+        with open(profile_to + ".txt", "w") as out:
+            pstats.Stats(profile_to, stream=out).sort_stats("cumulative").print_stats(60)
+            pstats.Stats(profile_to, stream=out).sort_stats("tottime").print_stats(40)
+    else:
+        result = run(spec)
+    result["peak_mb"] = peak_mb()
+    sys.stdout.write("\n" + json.dumps(result, default=str) + "\n")
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter teardown (Prefect/GX threads); the result is out
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,86 @@
+"""The pipeline workloads: a night against the benchmark sandbox (full load, then an incremental night).
+
+``night(spec)`` runs the nightly flow's steps in this process: pull (pages landed with their cursor),
+stage (flatten → validate → staging + quarantine), score CCPM and write the reports. With
+``spec["prefect"]`` it runs the real Prefect flow (``flows.nightly.run_night`` inside a flow run) and
+times the ephemeral Prefect server's start-up separately, as a no-op flow run before the night.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from bench.probe import Phases
+
+FORM = "fivew_monthly"
+TOKEN_ENV = "CLUSTERMON_BENCH_TOKEN"
+
+
+def config(spec: dict):
+    """The Config of a night against the benchmark sandbox (same shape as clustermon.yaml)."""
+    from flows.config import parse_config
+
+    os.environ[TOKEN_ENV] = spec["token"]
+    return parse_config({
+        "country": "SSD", "cluster": "FSL", "warehouse": spec["warehouse"],
+        "reports_dir": str(Path(spec["workdir"]) / "reports"),
+        "sources": {"kobo-bench": {"kind": "kobo", "url": spec["url"], "token_env": TOKEN_ENV}},
+        "forms": [{"form": FORM, "source": "kobo-bench", "asset_uid": spec["asset_uid"]}],
+        "ccpm": {"cycle": "bench", "start": "2026-11-01", "end": "2026-11-15"},
+    })
+
+
+def plain_night(cfg, phases: Phases) -> dict:
+    """The steps of ``flows.nightly.run_night`` as plain calls, each timed."""
+    from flows import ccpm
+    from flows.pull import pull_form
+    from flows.stage import stage_form, validation_context
+    from warehouse import schema, state
+    from warehouse.db import engine
+
+    schema.create_all(engine(cfg.warehouse))
+    night_id = state.start_load(engine(cfg.warehouse), "night", "*")
+    with phases("pull"):
+        pulled = [pull_form(cfg, form) for form in cfg.forms]
+    with phases("stage"):
+        context = validation_context(cfg)
+        staged = [stage_form(cfg, form.form, night_id, context).as_dict() for form in cfg.forms]
+    with phases("score+report"):
+        inputs = ccpm.gather(cfg)
+        ccpm.score_cycle(cfg, night_id, inputs)
+        ccpm.write_report(cfg, inputs)
+    return {"pulled": pulled, "staged": staged}
+
+
+def prefect_night(cfg, phases: Phases) -> dict:
+    """The real flow: ``run_night`` inside a Prefect flow run; the server start-up timed on its own."""
+    from prefect import flow
+
+    from flows.nightly import run_night
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> None:
+        return None
+
+    with phases("prefect_start"):
+        warm_up()
+
+    @flow(name="clustermon-nightly-bench")
+    def night():
+        return run_night(cfg)
+
+    with phases("night"):
+        summary = night()
+    return {"pulled": summary["pulled"], "staged": summary["staged"], "quarantined": summary["quarantined"]}
+
+
+def night(spec: dict) -> dict:
+    """Run one night; ``seconds`` excludes Prefect start-up (reported in ``phases``)."""
+    cfg = config(spec)
+    phases = Phases()
+    began = time.perf_counter()
+    result = (prefect_night if spec.get("prefect") else plain_night)(cfg, phases)
+    seconds = time.perf_counter() - began - phases.times.get("prefect_start", 0.0)
+    return {"seconds": seconds, "phases": phases.rounded(), "detail": result}

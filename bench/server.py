@@ -1,0 +1,109 @@
+"""The benchmark's sandbox, in its own process so that its memory is not counted in the pipeline's peak.
+
+``python -m bench.server --form fivew_monthly --n 1000000`` prints one JSON line (url, token, asset uid,
+generation timings) once it listens, then serves until its standard input closes.
+
+Two changes to the stock sandbox are applied here, in this process only, and reported by the bench
+(they are the recommended changes to ``connectors/sandbox``; see bench/README.md):
+
+* rows from a pool: the stock ``FormStore.row`` regenerates every answer of a row on each request
+  (~270 µs per 5W row, so ~270 s of CPU for a million-row night, more than the whole time budget).
+  ``PooledStore`` generates ``pool`` distinct rows once and serves row ``i`` as pool row ``i mod pool``
+  with row ``i``'s own metadata (ids, uuids, submission time) and a site name made unique per row, so
+  no two submissions are duplicate 5W lines. Edited rows go through the stock path.
+* ``{"_id": {"$in": [...]}}`` answered from the id array: the stock query path regenerates every row
+  of the form to filter them, which makes re-fetching 1,000 edited rows of a million take minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from bisect import bisect_left
+
+from connectors.sandbox import Sandbox, kobo_api
+from connectors.sandbox.store import FormStore
+from connectors.synthetic import generate_row, row_meta
+
+
+class PooledStore(FormStore):
+    """A FormStore whose unedited rows are pool rows with their own metadata (see module doc)."""
+
+    pool_size = 2000
+
+    def __init__(self, form, n, seed=1, start=None, pool_size: int | None = None):
+        if pool_size:
+            self.pool_size = pool_size
+        kwargs = {"start": start} if start else {}
+        super().__init__(form, n, seed, **kwargs)
+        self.pool = [generate_row(form, i, seed, self.start) for i in range(1, self.pool_size + 1)]
+
+    def row(self, index: int) -> dict:
+        if index in self.rows:
+            return super().row(index)
+        row = {**self.pool[(index - 1) % self.pool_size], **row_meta(self.form, index, self.seed, self.start)}
+        row["site"] = f"{row.get('site') or 'Site'} #{index}"
+        if index in self.validation:
+            row["_validation_status"] = self.validation[index]
+        return row
+
+
+_stock_page = kobo_api._page
+
+
+def _page_with_in(store, query, sort, start, limit, cheap):
+    """``{"_id": {"$in": ids}}`` sorted by _id from the id array; everything else as the stock sandbox."""
+    wanted = query.get("_id") if isinstance(query, dict) and set(query) == {"_id"} else None
+    if not (isinstance(wanted, dict) and set(wanted) == {"$in"} and sort in ({"_id": 1}, {})):
+        return _stock_page(store, query, sort, start, limit, cheap)
+    row_of = store.meta if cheap else store.row
+    with store.lock:
+        ids = sorted({int(i) for i in wanted["$in"] if store.exists(int(i))})
+        return len(ids), [row_of(i) for i in ids[start:start + limit]]
+
+
+def start_sandbox(form_id: str, n: int, seed: int, pooled: bool = True, pool_size: int = 2000) -> tuple:
+    """A started Sandbox serving ``n`` rows of ``form_id`` and the seconds spent building the pool."""
+    began = time.perf_counter()
+    sandbox = Sandbox(port=0, seed=seed, forms={form_id: 0})
+    if pooled:
+        stock = sandbox.state.stores[form_id]
+        sandbox.state.stores[form_id] = PooledStore(stock.form, n, seed, stock.start, pool_size)
+        kobo_api._page = _page_with_in
+    else:
+        sandbox.state.stores[form_id].add(n)
+    return sandbox.start(), time.perf_counter() - began
+
+
+def generation_rate(form_id: str, seed: int, n: int = 300) -> dict:
+    """Microseconds per row of the stock generator and of the pooled store (for the report)."""
+    stock = Sandbox(port=0, seed=seed, forms={form_id: n}).state.stores[form_id]
+    pooled = PooledStore(stock.form, n, seed, stock.start, pool_size=50)
+    out = {}
+    for name, store in (("stock_us_per_row", stock), ("pooled_us_per_row", pooled)):
+        began = time.perf_counter()
+        for i in range(1, n + 1):
+            store.row(i)
+        out[name] = round((time.perf_counter() - began) / n * 1e6, 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.server")
+    parser.add_argument("--form", default="fivew_monthly")
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--stock", action="store_true", help="serve with the stock FormStore")
+    args = parser.parse_args(argv)
+    rates = generation_rate(args.form, args.seed)
+    sandbox, setup = start_sandbox(args.form, args.n, args.seed, pooled=not args.stock)
+    print(json.dumps({"url": sandbox.url, "token": sandbox.token, "asset_uid": sandbox.asset_uid(args.form),
+                      "setup_seconds": round(setup, 2), **rates}), flush=True)
+    sys.stdin.read()  # serve until the parent closes our stdin
+    sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The issue-8 figures, each measured in its own child process against a sandbox in another process."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.postgres import fresh_database
+from bench.report import figure
+from bench.run import admin, sandbox_process, workload
+
+FORM = "fivew_monthly"
+
+
+
+class Sizes:
+    """Workload sizes for a ``--scale`` (1.0 = the issue's sizes)."""
+
+    def __init__(self, scale: float):
+        self.full = max(100, round(1_000_000 * scale))
+        self.small = max(10, round(100_000 * scale))
+        self.new = max(1, round(10_000 * scale))
+        self.edited = max(1, round(1_000 * scale))
+        self.ccpm = 2000
+
+
+@contextmanager
+def workdir():
+    path = Path(tempfile.mkdtemp(prefix="clustermon-bench-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str) -> dict:
+    spec = {**hello, "warehouse": warehouse, "workdir": str(work), "prefect": opts.get("prefect", False)}
+    if opts.get("profile"):
+        spec["profile"] = str(Path(opts["profile"]) / f"{tag}.prof")
+    result = workload("night", spec)
+    pulled = result["detail"]["pulled"][0]
+    return figure(pulled["rows"], result["seconds"], result["peak_mb"], phases=result["phases"],
+                  staged=result["detail"]["staged"], process_seconds=result["process_seconds"])
+
+
+def edit_and_add(hello: dict, total: int, new: int, edited: int) -> None:
+    """The incremental night's changes on the server: ``edited`` rows spread over the form, ``new`` rows."""
+    step = max(1, total // edited)
+    for index in range(1, total + 1, step)[:edited]:
+        admin(hello, FORM, "edit", {"_id": index})
+    admin(hello, FORM, "add", {"n": new})
+
+
+def run(sizes: Sizes, only: set[str], opts: dict, log=print) -> dict:
+    """Measure the selected figures; returns {figure: {rows, seconds, rows_per_s, peak_mb, ...}}."""
+    results: dict = {}
+    want = lambda name: not only or name in only  # noqa: E731
+    with workdir() as work, sandbox_process(sizes.full) as hello:
+        results["_sandbox"] = {k: v for k, v in hello.items() if k not in ("url", "token")}
+        log(f"sandbox ({sizes.full} rows, own process): {results['_sandbox']}")
+        if want("floor"):
+            r = workload("floor", dict(hello))
+            results["floor"] = figure(r["rows"], r["seconds"], r["peak_mb"])
+            log(f"floor: {results['floor']}")
+        sqlite_url = f"sqlite:///{work / 'warehouse.db'}"
+        if want("full_load_sqlite") or want("incremental_night"):
+            results["full_load_sqlite"] = night_figure(hello, sqlite_url, work, opts, "full_load_sqlite")
+            log(f"full_load_sqlite: {results['full_load_sqlite']}")
+        if want("naive_alternative"):
+            r = workload("naive", {**hello, "workdir": str(work)})
+            results["naive_alternative"] = figure(r["rows"], r["seconds"], r["peak_mb"])
+            log(f"naive_alternative: {results['naive_alternative']}")
+        if want("full_load_postgres"):
+            with fresh_database(opts.get("postgres_url")) as pg_url:
+                results["full_load_postgres"] = night_figure(hello, pg_url, work, opts, "full_load_postgres")
+            log(f"full_load_postgres: {results['full_load_postgres']}")
+        if want("incremental_night"):
+            edit_and_add(hello, sizes.full, sizes.new, sizes.edited)
+            inc = night_figure(hello, sqlite_url, work, {**opts, "prefect": opts.get("prefect_incremental", True)},
+                               "incremental_night")
+            inc["note"] = (f"{sizes.new} new + {sizes.edited} edited on {sizes.full}; Prefect start-up "
+                           f"{inc['phases'].get('prefect_start', 0):.1f} s not counted")
+            results["incremental_night"] = inc
+            log(f"incremental_night: {inc}")
+    if want("full_load_100k"):
+        with workdir() as work, sandbox_process(sizes.small) as hello:
+            results["full_load_100k"] = night_figure(hello, f"sqlite:///{work / 'warehouse.db'}", work, opts,
+                                                     "full_load_100k")
+            log(f"full_load_100k: {results['full_load_100k']}")
+    if want("ccpm_2000"):
+        with workdir() as work:
+            r = workload("ccpm", {"rows": sizes.ccpm, "workdir": str(work)})
+            results["ccpm_2000"] = figure(r["rows"], r["seconds"], r["peak_mb"], set_up_seconds=r["set_up_seconds"])
+            log(f"ccpm_2000: {results['ccpm_2000']}")
+    return results

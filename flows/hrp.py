@@ -1,0 +1,80 @@
+"""HRP monitoring from the staged 5W: marts, then every output file read back from the public views.
+
+``run_hrp`` is a plain function (the nightly flow wraps it in a task). Configuration read: ``forms`` (is
+``fivew_monthly`` configured?), ``reporting_period`` (``start``/``end`` ISO dates; default: the months the 5W
+covers) and the framework file: ``cfg.hrp_framework`` if the Config has it, else
+``reporting_period.hrp_framework``, else the shipped sample ``forms/lists/hrp_framework.csv``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from flows.config import Config
+from reports.fivew_outputs import write_fivew_outputs
+from reports.hrp_dashboard import write_dashboard
+from reports.hrp_data import load_hrp_report_data
+from reports.hrp_pmr import stem, write_pmr
+from transforms.hrp_fivew import Lists, fivew_lines, in_period
+from transforms.hrp_framework import DEFAULT_FRAMEWORK, HrpFramework, load_framework
+from transforms.hrp_indicators import indicator_progress, period_bounds
+from warehouse.db import engine as get_engine
+from warehouse.hrp_marts import create_hrp_objects, write_fivew_activities, write_indicator_progress
+from warehouse.staging import read_table
+
+FORM_ID = "fivew_monthly"
+MAIN, REPEAT = f"stg_{FORM_ID}", f"stg_{FORM_ID}__activities"
+
+
+def framework_path(cfg: Config) -> Path:
+    """Where the HRP framework is read from (see module doc)."""
+    return Path(getattr(cfg, "hrp_framework", None) or (cfg.reporting_period or {}).get("hrp_framework")
+                or DEFAULT_FRAMEWORK)
+
+
+def load_checked_framework(cfg: Config, lists: Lists) -> HrpFramework:
+    gaz = lists.gazetteer
+    pcodes = set(gaz["admin0Pcode"]) | set(gaz["admin1Pcode"]) | set(gaz["admin2Pcode"])
+    return load_framework(framework_path(cfg), activities=set(lists.activities["indicator_code"]), pcodes=pcodes)
+
+
+def _staged(engine) -> bool:
+    inspector = sa.inspect(engine)
+    return inspector.has_table(MAIN) and inspector.has_table(REPEAT)
+
+
+def build_marts(cfg: Config, load_id: str, lists: Lists, framework: HrpFramework) -> tuple[str, str]:
+    """Write both HRP marts; return the reporting period (start, end) used."""
+    engine = get_engine(cfg.warehouse)
+    lines = fivew_lines(read_table(engine, MAIN), read_table(engine, REPEAT), lists)
+    period = cfg.reporting_period or {}
+    start, end = period_bounds(lines, period.get("start"), period.get("end"))
+    create_hrp_objects(engine)
+    with engine.begin() as conn:
+        write_fivew_activities(conn, lines, load_id)
+    view_lines = in_period(read_table(engine, "fivew_activities"), start, end)
+    progress = indicator_progress(view_lines, framework, lists, start, end)
+    with engine.begin() as conn:
+        write_indicator_progress(conn, progress, load_id)
+    return start, end
+
+
+def run_hrp(cfg: Config, load_id: str) -> list[Path]:
+    """Marts and HRP outputs under ``<reports_dir>/hrp``; no file when the 5W is not configured or staged."""
+    if FORM_ID not in {f.form for f in cfg.forms}:
+        return []
+    engine = get_engine(cfg.warehouse)
+    if not _staged(engine):
+        return []
+    lists = Lists.read()
+    framework = load_checked_framework(cfg, lists)
+    start, end = build_marts(cfg, load_id, lists, framework)
+    if not start or not end:
+        return []
+    data = load_hrp_report_data(engine, framework, lists, country=cfg.country, cluster=cfg.cluster,
+                                start=start, end=end)
+    out = Path(cfg.reports_dir) / "hrp"
+    files = write_pmr(out, data) + write_fivew_outputs(out, data)
+    return files + [write_dashboard(out / f"{stem(data)}_dashboard.html", data)]

@@ -1,0 +1,70 @@
+"""The configuration: the documented shape loads, mistakes are named, secrets come only from outside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flows.config import ConfigError, load_config, parse_config, secret
+
+ROOT = Path(__file__).resolve().parents[2]
+
+DESIGN_SHAPE = """
+country: SSD
+cluster: CCCM
+warehouse: sqlite:///clustermon.db
+reports_dir: reports
+sources:
+  kobo-main: {kind: kobo, url: "https://kf.kobotoolbox.org", token_env: KOBO_TOKEN}
+  odk-main:  {kind: odk, url: "https://central.example.org", project_id: 1,
+              username_env: ODK_USERNAME, password_env: ODK_PASSWORD}
+forms:
+  - {form: ccpm_partner, source: kobo-main, asset_uid: aBcD1234}
+  - {form: fivew_monthly, source: odk-main, form_id: fivew_monthly}
+"""
+
+
+def test_the_documented_configuration_shape_loads(monkeypatch):
+    monkeypatch.delenv("CLUSTERMON_WAREHOUSE_URL", raising=False)
+    cfg = parse_config(yaml.safe_load(DESIGN_SHAPE))
+    assert cfg.country == "SSD" and cfg.warehouse == "sqlite:///clustermon.db"
+    assert [f.server_id for f in cfg.forms] == ["aBcD1234", "fivew_monthly"]
+    assert cfg.source("odk-main").project_id == 1
+
+
+def test_the_warehouse_url_can_be_overridden_by_the_environment(monkeypatch):
+    monkeypatch.setenv("CLUSTERMON_WAREHOUSE_URL", "postgresql+psycopg://u@h/db")
+    assert parse_config(yaml.safe_load(DESIGN_SHAPE)).warehouse == "postgresql+psycopg://u@h/db"
+
+
+def test_a_secret_written_into_the_file_is_refused():
+    raw = yaml.safe_load(DESIGN_SHAPE)
+    raw["sources"]["kobo-main"]["token"] = "abc123"
+    with pytest.raises(ConfigError, match="environment variables"):
+        parse_config(raw)
+
+
+def test_a_form_on_an_unknown_source_is_named():
+    raw = yaml.safe_load(DESIGN_SHAPE)
+    raw["forms"].append({"form": "cpms_indicators", "source": "kobo-typo"})
+    with pytest.raises(ConfigError, match="kobo-typo"):
+        parse_config(raw)
+
+
+def test_a_missing_secret_says_which_variable_to_set(monkeypatch):
+    monkeypatch.delenv("KOBO_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="KOBO_TOKEN"):
+        secret("KOBO_TOKEN", None, "source kobo-main")
+    monkeypatch.setenv("KOBO_TOKEN", "t0k")
+    assert secret("KOBO_TOKEN", None, "source kobo-main") == "t0k"
+
+
+def test_the_shipped_configuration_loads_and_its_schedule_uses_its_timezone():
+    cfg = load_config(ROOT / "clustermon.yaml")
+    deployments = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    nightly = next(d for d in deployments if d["name"] == "nightly")
+    assert nightly["entrypoint"] == "flows/nightly.py:nightly"
+    assert [s["timezone"] for s in nightly["schedules"]] == [cfg.timezone]
+    assert nightly["work_pool"]["name"] == "clustermon-pool"

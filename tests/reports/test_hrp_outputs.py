@@ -1,0 +1,157 @@
+"""HRP outputs end to end: staged 5W → marts → files; every number in every file equals the warehouse views."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from connectors.synthetic import generate
+from flows.config import parse_config
+from flows.hrp import run_hrp
+from forms.definition import load_form
+from reports.hxl import read_hxl_csv
+from reports.hrp_xlsx import read_table as read_sheet
+from transforms.flatten import flatten
+from transforms.hrp_fivew import in_period
+from transforms.people_reached import METHOD, people_reached
+from warehouse import staging
+from warehouse.db import dispose, engine
+from warehouse.staging import read_table
+
+START, END = "2025-11-01", "2026-01-31"
+PERIOD = f"{START}/{END}"
+HRP_MD_TAGS = {"#org +impl +name", "#org +reporting", "#sector +cluster", "#activity +code", "#indicator +code",
+               "#adm1 +code", "#adm2 +code", "#date +start", "#date +end", "#reached +ind",
+               "#reached +disabled"}
+
+
+def config(url: str, out, forms=("fivew_monthly",)):
+    return parse_config({"country": "SSD", "cluster": "CP", "warehouse": url, "reports_dir": str(out),
+                         "sources": {"kobo": {"kind": "kobo"}},
+                         "forms": [{"form": f, "source": "kobo"} for f in forms],
+                         "reporting_period": {"start": START, "end": END}})
+
+
+def stage_fivew(url: str, n: int = 40) -> None:
+    form = load_form("fivew_monthly")
+    records = [{"submission_key": r["meta/rootUuid"], "version_key": r["_uuid"], "payload": r}
+               for r in generate(form, n, 2)]
+    with engine(url).begin() as conn:
+        staging.replace(conn, "fivew_monthly", dict(flatten(form, records)))
+
+
+def run(url: str, out) -> dict:
+    stage_fivew(url)
+    files = run_hrp(config(url, out), "load-1")
+    eng = engine(url)
+    lines = in_period(read_table(eng, "fivew_activities"), START, END)
+    progress = read_table(eng, "hrp_indicator_progress")
+    progress = progress[(progress["reporting_period"] == PERIOD) & (progress["period_type"] == "period")]
+    return {"files": {p.name.split("_2026-01-31")[-1] if "hrp_" in p.name else p.name.split("_")[0] + p.suffix:
+                      p for p in files}, "lines": lines, "progress": progress}
+
+
+@pytest.fixture(scope="module")
+def sqlite_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("hrp")
+    url = f"sqlite:///{path / 'w.db'}"
+    yield run(url, path / "reports")
+    dispose(url)
+
+
+def number(value) -> float:
+    return float("nan") if value is None or (isinstance(value, str) and not value) or pd.isna(value) \
+        else float(value)
+
+
+def same(a, b) -> bool:
+    a, b = number(a), number(b)
+    return (pd.isna(a) and pd.isna(b)) or a == pytest.approx(b)
+
+
+def test_every_output_equals_the_views(warehouse_url, tmp_path):
+    result = run(warehouse_url, tmp_path)
+    files, progress = result["files"], result["progress"].set_index(["indicator_code", "admin_pcode"])
+    assert set(files) == {"_pmr.xlsx", "_caseload_hxl.csv", "_indicators_hxl.csv", "_rpm.csv", "_dashboard.html",
+                          "fivew.xlsx", "fivew.csv", "presence.csv"}
+    book = load_workbook(files["_pmr.xlsx"])
+    for sheet, level in (("Indicators", 0), ("Indicators by admin 1", 1)):
+        _, _, rows = read_sheet(book[sheet])
+        assert len(rows) == int((result["progress"]["admin_level"] == level).sum())
+        for row in rows:
+            code = row["Indicator"]
+            place = row["Admin 1 p-code"] if level else "SS"
+            view = progress.loc[(code, place)]
+            assert same(row["Achieved"], view["achieved"]) and same(row["Target"], view["target"])
+            assert same(row["Baseline"], view["baseline"])
+            assert same(next(v for k, v in row.items() if k.startswith("Progress")), view["progress"])
+    _, _, hxl_rows = read_hxl_csv(files["_indicators_hxl.csv"])
+    assert len(hxl_rows) == len(progress)
+    for row in hxl_rows:
+        key = (row["Indicator"], {"0": "SS", "1": row["Admin 1 p-code"], "2": row["Admin 2 p-code"]}[row["Admin level"]])
+        assert same(row["Achieved"], progress.loc[key, "achieved"])
+    with open(files["_rpm.csv"], encoding="utf-8") as fh:
+        rpm = list(csv.DictReader(fh))
+    reached = [r for r in rpm if r["metric"] == "reached" and r["indicator"] != "people_reached"]
+    assert len(reached) == int(progress["achieved"].notna().sum())
+    for row in reached:
+        assert same(row["value"], progress.loc[(row["indicator"], row["location_pcode"]), "achieved"])
+    people = people_reached(result["lines"])
+    assert book["Cover"]["B7"].value == people.total["reached"] and book["Cover"]["B8"].value == METHOD
+    _, _, caseload = read_hxl_csv(files["_caseload_hxl.csv"])
+    country = next(r for r in caseload if r["Admin level"] == "0")
+    assert int(country["People reached (no double counting)"]) == people.total["reached"]
+    assert int(country["Reached: persons with disabilities"]) == people.total["pwd"]
+    _, _, fivew = read_hxl_csv(files["fivew.csv"])
+    assert len(fivew) == len(result["lines"])
+    assert sum(int(r["Reached (new)"]) for r in fivew) == int(result["lines"]["reached_new"].sum())
+    dispose(warehouse_url)
+
+
+def test_hxl_hashtag_rows_sit_under_the_header_with_the_tags_of_hrp_md(sqlite_run):
+    files = sqlite_run["files"]
+    tags = set()
+    for name in ("fivew.csv", "_caseload_hxl.csv", "_indicators_hxl.csv", "presence.csv"):
+        with open(files[name], encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        assert all(t.startswith("#") for t in rows[1]) and not any(c.startswith("#") for c in rows[0])
+        assert all(re.fullmatch(r"#[a-z][a-z0-9_]*( \+[a-z][a-z0-9_]*)*", t) for t in rows[1]), rows[1]
+        for row in rows[2:]:
+            for tag, cell in zip(rows[1], row):
+                if tag.split()[0] in ("#inneed", "#targeted", "#reached") and cell:
+                    float(cell)  # numbers only under these hashtags
+        tags |= set(rows[1])
+    assert HRP_MD_TAGS <= tags
+    assert {"#inneed", "#targeted", "#reached +f +children", "#reached +m +adults", "#reached +f +elderly"} <= tags
+
+
+def test_the_dashboard_is_self_contained_and_shows_the_view_figures(sqlite_run):
+    html = sqlite_run["files"]["_dashboard.html"].read_text(encoding="utf-8")
+    assert not re.search(r"https?://|<script|<link|src=", html)
+    assert "<svg" in html and "<style>" in html
+    reached = people_reached(sqlite_run["lines"]).total["reached"]
+    assert f"{reached:,}" in html
+    for month in sqlite_run["lines"]["month"].unique():
+        assert f'data-month="{month}"' in html
+
+
+def test_the_5w_workbook_and_presence_match_the_view(sqlite_run):
+    book = load_workbook(sqlite_run["files"]["fivew.xlsx"])
+    _, tags, rows = read_sheet(book["5W"])
+    assert tags[0] == "#org +reporting" and len(rows) == len(sqlite_run["lines"])
+    _, _, presence = read_sheet(book["Operational presence"])
+    lines = sqlite_run["lines"]
+    assert sum(r["Activity lines"] for r in presence) == len(lines)
+    assert len(presence) == len(lines.groupby(["implementing_partner", "admin2_pcode", "activity_code"]))
+
+
+def test_no_files_when_the_5w_is_not_configured_or_not_staged(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    assert run_hrp(config(url, tmp_path, forms=("ccpm_partner",)), "L") == []
+    assert run_hrp(config(url, tmp_path), "L") == []
+    assert not (tmp_path / "hrp").exists()
+    dispose(url)
