@@ -38,7 +38,7 @@ def main(argv=None) -> None:
     opts = {"prefect": args.prefect, "prefect_incremental": not args.plain_incremental,
             "postgres_url": args.postgres_url, "profile": args.profile}
     began = time.perf_counter()
-    results = suite.run(suite.Sizes(args.scale), only, opts)
+    results = suite.run(suite.Sizes(args.scale), only, opts, log=lambda text: print(text, flush=True))
     results["_run"] = {"scale": args.scale, "total_seconds": round(time.perf_counter() - began, 1)}
     print()
     print(report.table(results))

@@ -1,4 +1,4 @@
-"""Run one workload in this (child) process and print its result as the last line of JSON.
+"""Run one workload in this (child) process and write its result as JSON to ``spec["result_file"]``.
 
 ``python -m bench.child <workload> '<json spec>'``. The parent (``bench.run``) starts one child per
 workload so that each peak memory figure is that workload's alone (``ru_maxrss`` of the child), with
@@ -10,7 +10,6 @@ from __future__ import annotations
 import cProfile
 import importlib
 import json
-import os
 import pstats
 import sys
 
@@ -39,9 +38,8 @@ def main(argv: list[str]) -> None:
     else:
         result = run(spec)
     result["peak_mb"] = peak_mb()
-    sys.stdout.write("\n" + json.dumps(result, default=str) + "\n")
-    sys.stdout.flush()
-    os._exit(0)  # skip interpreter teardown (Prefect/GX threads); the result is out
+    with open(spec["result_file"], "w", encoding="utf-8") as out:
+        json.dump(result, out, default=str)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -56,14 +58,38 @@ def admin(hello: dict, form: str, action: str, body: dict) -> dict:
 
 
 def workload(name: str, spec: dict, timeout: float = 900) -> dict:
-    """Run workload ``name`` in a child process; its result dict, with the child's peak memory."""
+    """Run workload ``name`` in a child process; its result dict, with the child's peak memory.
+
+    The child runs in its own process group, which is ended once the child exits: the ephemeral Prefect
+    server a flow run starts is the child's own child and must not outlive it. Output goes to files, not
+    pipes, so a lingering grandchild cannot keep the parent waiting.
+    """
     began = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "bench.child", name, json.dumps(spec)], cwd=ROOT, env=_env(),
-                          capture_output=True, text=True, timeout=timeout)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr or proc.stdout)[-3000:]
-        raise WorkloadError(f"workload {name} failed (exit {proc.returncode}):\n{tail}")
-    result = json.loads(lines[-1])
+    with tempfile.TemporaryDirectory(prefix="bench-child-") as tmp:
+        out, err = Path(tmp) / "out", Path(tmp) / "err"
+        spec = {**spec, "result_file": str(Path(tmp) / "result.json")}
+        with out.open("w") as stdout, err.open("w") as stderr:
+            proc = subprocess.Popen([sys.executable, "-m", "bench.child", name, json.dumps(spec)], cwd=ROOT,
+                                    env=_env(), stdout=stdout, stderr=stderr, start_new_session=True)
+            try:
+                code = proc.wait(timeout=timeout)
+            finally:
+                _end_group(proc)
+        result_file = Path(spec["result_file"])
+        if code != 0 or not result_file.exists():
+            tail = (err.read_text() or out.read_text())[-3000:]
+            raise WorkloadError(f"workload {name} failed (exit {code}):\n{tail}")
+        result = json.loads(result_file.read_text())
     result["process_seconds"] = round(time.perf_counter() - began, 2)
     return result
+
+
+def _end_group(proc: subprocess.Popen) -> None:
+    """End what is left of the child's process group (the group it leads; nothing else)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass

@@ -9,6 +9,7 @@ on one level of a submission (the main row or one repeat instance) after its ans
 from __future__ import annotations
 
 import random
+import weakref
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -89,3 +90,105 @@ def totals_and_limits(form: FormDef, level_fields: list[Field], values: dict, rn
         if paths[name] in values or any(paths.get(c) in values for c in cells):
             values[paths[name]] = str(sum(_int(values, paths[c]) or 0 for c in cells if c in paths))
     _clamp_to_references(level_fields, values, rng, skip=set(totals))
+
+
+# CPMS (shared/domain/hrp.md, "CPMS"): the group's priority standards and one report per indicator.
+PILLARS = ("1", "2", "3", "4")
+MAX_PRIORITY = 10
+_CPMS_STATE: "weakref.WeakKeyDictionary[random.Random, dict]" = weakref.WeakKeyDictionary()
+
+
+def _standards_field(form: FormDef, fields: list[Field]) -> Field | None:
+    """The select_multiple whose answer list carries a ``pillar`` column (the priority standards)."""
+    return next((f for f in fields if f.type == "select_multiple"
+                 and any(c.extra.get("pillar") for c in form.choices.get(f.list_name or "", []))), None)
+
+
+def _indicator_field(form: FormDef, fields: list[Field]) -> Field | None:
+    """The select_one whose answer list carries ``standard`` and ``measure`` (the CPMS indicator)."""
+    return next((f for f in fields if f.type == "select_one"
+                 and any(c.extra.get("standard") and c.extra.get("measure")
+                         for c in form.choices.get(f.list_name or "", []))), None)
+
+
+def _has_cpms_standards(form: FormDef) -> bool:
+    return _standards_field(form, form.fields) is not None
+
+
+def _draw_standards(form: FormDef, field: Field, rng: random.Random) -> list[str]:
+    """4 to 10 standards, at least one per pillar, in the answer list's order."""
+    choices = form.choices[field.list_name]
+    by_pillar = {p: [c.name for c in choices if c.extra.get("pillar") == p] for p in PILLARS}
+    chosen = {rng.choice(names) for names in by_pillar.values() if names}
+    others = [c.name for c in choices if c.name not in chosen and c.extra.get("pillar")]
+    chosen |= set(rng.sample(others, min(len(others), rng.randint(0, MAX_PRIORITY - len(chosen)))))
+    return [c.name for c in choices if c.name in chosen]
+
+
+def _cpms_main(form: FormDef, field: Field, level_fields: list[Field], values: dict, rng: random.Random) -> None:
+    """Priority standards only when the group has no response plan; remembered for the indicator rows."""
+    plan = next((values.get(f.path) for f in level_fields if f.name == "has_response_plan"), None)
+    standards = None
+    if plan == "yes":
+        values.pop(field.path, None)
+    else:
+        standards = _draw_standards(form, field, rng)
+        values[field.path] = " ".join(standards)
+    _CPMS_STATE[rng] = {"standards": standards, "used": set()}
+
+
+def _cpms_numbers(paths: dict[str, str], values: dict, rng: random.Random) -> None:
+    """numerator <= denominator; girls + boys and the three age groups each add up to the numerator;
+    children with disabilities within the numerator."""
+    denominator = rng.randint(1, 200)
+    numerator = rng.randint(0, denominator)
+    girls = rng.randint(0, numerator)
+    young = rng.randint(0, numerator)
+    middle = rng.randint(0, numerator - young)
+    numbers = {"denominator": denominator, "numerator": numerator, "num_girls": girls,
+               "num_boys": numerator - girls, "num_age_0_5": young, "num_age_6_11": middle,
+               "num_age_12_17": numerator - young - middle, "num_disability": rng.randint(0, numerator // 4)}
+    for name, number in numbers.items():
+        if name in paths:
+            values[paths[name]] = str(number)
+
+
+def _cpms_report(form: FormDef, field: Field, level_fields: list[Field], values: dict,
+                 rng: random.Random) -> None:
+    """One indicator report: an indicator of a priority standard not yet reported in this submission, its
+    calculated ``measure``, and only the answers relevant to that measure."""
+    state = _CPMS_STATE.get(rng, {"standards": None, "used": set()})
+    choices = [c for c in form.choices[field.list_name]
+               if (state["standards"] is None or c.extra.get("standard") in state["standards"])
+               and c.name not in state["used"]] or form.choices[field.list_name]
+    indicator = rng.choice(choices)
+    state["used"].add(indicator.name)
+    values[field.path] = indicator.name
+    measure = indicator.extra["measure"]
+    paths = {f.name: f.path for f in level_fields}
+    if "measure" in paths:
+        values[paths["measure"]] = measure
+    relevant_to_percent = {f.name for f in level_fields if "'percent'" in (f.relevant or "")}
+    numbers = {n for n in paths if n.startswith(("num", "den"))}
+    if measure == "percent":
+        values.pop(paths.get("achieved", ""), None)
+        _cpms_numbers(paths, values, rng)
+    else:
+        for name in numbers | relevant_to_percent:
+            values.pop(paths[name], None)
+
+
+@register("cpms_priority_and_ratios", _has_cpms_standards)
+def cpms_priority_and_ratios(form: FormDef, level_fields: list[Field], values: dict, rng: random.Random) -> None:
+    """A CPMS indicator report: 4 to 10 priority standards with at least one per pillar (unless the group
+    has a response plan); each indicator row reports an indicator of those standards, once per submission,
+    with numerator <= denominator and its sex and age cells adding up to the numerator.
+
+    The main level runs before its repeats are drawn, with the same random generator, which is how the
+    indicator rows learn the standards chosen above them."""
+    standards = _standards_field(form, level_fields)
+    if standards is not None:
+        _cpms_main(form, standards, level_fields, values, rng)
+    indicator = _indicator_field(form, level_fields)
+    if indicator is not None:
+        _cpms_report(form, indicator, level_fields, values, rng)

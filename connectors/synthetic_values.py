@@ -7,6 +7,8 @@ constraints (``. <= 50``) and choice filters (``admin1=${admin1}``). Values are 
 
 from __future__ import annotations
 
+import hashlib
+import math
 import random
 import re
 from functools import lru_cache
@@ -117,7 +119,33 @@ def pick_select_one(form: FormDef, field: Field, rng: random.Random, answered: d
         return rng.choice(special).name
     if field.extra.get("role") == "org_type":
         return rng.choices(regular, weights=weights)[0].name
+    if field.extra.get("indicator") and len(regular) > 2:
+        return rng.choices(regular, weights=scored_weights(regular, field.extra["indicator"]))[0].name
     return rng.choice(regular).name
+
+
+def tendency(indicator: str) -> float:
+    """How well a sub-function is rated in synthetic data (0..1, fixed per sub-function code), so a demo
+    report shows strong and weak areas side by side instead of every score near the middle."""
+    sub = indicator.rsplit(".", 1)[0]
+    return 0.1 + 0.85 * (int(hashlib.sha1(sub.encode()).hexdigest()[:6], 16) % 1000) / 999
+
+
+def scored_weights(regular: list[Choice], indicator: str) -> list[float]:
+    """Answer weights peaking at the sub-function's tendency on the answer scale (codes in order)."""
+    ordered = sorted(range(len(regular)), key=lambda i: _numeric(regular[i].name))
+    target, last = tendency(indicator), len(regular) - 1
+    weights = [0.0] * len(regular)
+    for rank, i in enumerate(ordered):
+        weights[i] = math.exp(-((rank / last - target) ** 2) / 0.06)
+    return weights
+
+
+def _numeric(code: str) -> float:
+    try:
+        return float(code)
+    except ValueError:
+        return 0.0
 
 
 def pick_select_multiple(form: FormDef, field: Field, rng: random.Random) -> str | None:

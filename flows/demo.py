@@ -38,7 +38,7 @@ def demo_config(sandbox: Sandbox, workdir: Path, reports_dir: Path, warehouse: s
     """The configuration of a night against ``sandbox`` (same shape as clustermon.yaml)."""
     forms = DEMO_FORMS if forms is None else forms
     return {
-        "country": "SSD", "cluster": "CCCM", "timezone": "Africa/Juba",
+        "country": "SSD", "cluster": "CP", "timezone": "Africa/Juba",
         "warehouse": warehouse or f"sqlite:///{(workdir / 'clustermon.db').resolve()}",
         "reports_dir": str(reports_dir),
         "sources": {

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import ccpm, progress
 from flows.config import Config, load_config
 from flows.pull import pull_all, pull_form
-from flows.stage import stage_form, validation_context
+from flows.stage import stage_all, stage_form, validation_context
 from warehouse import schema, state
 from warehouse.db import engine as get_engine
 
@@ -37,6 +37,13 @@ def stage_task(cfg: Config, form_id: str, load_id: str, context) -> dict:
     result["issues"] = issues
     result["validation_results"] = collect
     return result
+
+
+@task(name="write-back", cache_policy=NO_CACHE)
+def writeback_task(cfg: Config) -> dict:
+    from flows.writeback import write_back
+
+    return write_back(cfg)
 
 
 @task(name="score-ccpm", cache_policy=NO_CACHE)
@@ -71,10 +78,14 @@ def run_night(cfg: Config) -> dict:
     night_id = state.start_load(get_engine(cfg.warehouse), "night", "*")
     pulls, failed = pull_all(cfg, pull_task, logger)
     context = validation_context(cfg)
-    staged = [stage_task(cfg, form.form, night_id, context) for form in cfg.forms]
+    staged, stage_failed = stage_all(cfg, stage_task, night_id, context, logger)
+    written = writeback_task(cfg) if cfg.write_back else {"sent": {}, "failed": []}
+    failed = failed + stage_failed + written["failed"]
     scores, inputs = score_task(cfg, night_id)
     files = report_task(cfg, inputs) + hrp_task(cfg, night_id) + feedback_task(cfg, staged)
     summary = night_summary(pulls, staged, failed, scores, files)
+    summary["warnings"] = [w for s in staged for w in s.get("warnings", [])]
+    summary["written_back"] = written["sent"]
     state.finish_load(get_engine(cfg.warehouse), night_id, "failed" if failed else "ok",
                       {"new": summary["new"], "changed": summary["changed"], "deleted": summary["deleted"],
                        "quarantined": summary["quarantined"], "staged": summary["staged"]},

@@ -96,4 +96,13 @@ def low_response_warnings(counts: pd.DataFrame, min_rate: float = 0.5,
         value = total[column].iloc[0] if column in total else None
         if value is not None and not pd.isna(value) and float(value) < floor:
             warnings.append(f"{name} {float(value):.0%} is below {floor:.0%}: interpret the scores with care.")
-    return warnings
+    return warnings + over_participation_warnings(counts)
+
+
+def over_participation_warnings(counts: pd.DataFrame) -> list[str]:
+    """More responses than organisations said to take part: the coordinator's counts need checking."""
+    rows = counts[(counts["org_type"] != TOTAL) & counts["participating"].notna()]
+    over = rows[pd.to_numeric(rows["responses"]) > pd.to_numeric(rows["participating"])]
+    return [f"{r.org_type_label}: {int(r.responses)} responses but only {int(r.participating)} organisations "
+            "participating according to the coordination team's questionnaire; check those counts."
+            for r in over.itertuples()]

@@ -1,9 +1,12 @@
-"""HRP marts and their public views: 5W activity lines and indicator progress (SQLite and PostgreSQL).
+"""HRP marts and their public views: 5W activity lines, indicator progress and CPMS indicator progress
+(SQLite and PostgreSQL).
 
 ``mart_fivew_activities`` mirrors the staged 5W whole (rebuilt from staging every run);
 ``mart_hrp_indicator_progress`` holds one reporting period's figures, replaced whole for that period, so the
-PMRs of earlier periods stay queryable. Reports read the views ``fivew_activities`` and
-``hrp_indicator_progress`` (DESIGN.md) only.
+PMRs of earlier periods stay queryable. ``mart_cpms_indicator_progress`` (one row per CPMS indicator of the
+group's priority standards) and ``mart_cpms_priority`` (the group's choice and the 4–10 standards / one per
+pillar verdict) are replaced per reporting period the same way. Reports read the views ``fivew_activities``,
+``hrp_indicator_progress``, ``cpms_indicator_progress`` and ``cpms_priority_standards`` only.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ FIVEW_NUMBERS = ["quantity", "reached_total", "reached_new",
 PROGRESS_TEXT = ["indicator_code", "admin_pcode", "period", "period_type", "period_start", "period_end", "unit"]
 PROGRESS_NUMBERS = ["achieved", "target", "baseline", "progress", "in_need", "reached_over_target",
                     "numerator", "denominator"]
+CPMS_TEXT = ["standard", "pillar", "kind", "measure", "indicator_en", "target"]
+CPMS_NUMBERS = ["numerator", "denominator", "num_girls", "num_boys", "num_age_0_5", "num_age_6_11",
+                "num_age_12_17", "num_disability", "yes", "value"]
 
 mart_fivew_activities = sa.Table(
     "mart_fivew_activities", metadata,
@@ -48,6 +54,28 @@ mart_hrp_indicator_progress = sa.Table(
     sa.Column("load_id", sa.String(64)),
 )
 
+mart_cpms_indicator_progress = sa.Table(
+    "mart_cpms_indicator_progress", metadata,
+    sa.Column("reporting_period", sa.Text, primary_key=True),
+    sa.Column("indicator_code", sa.Text, primary_key=True),
+    *(sa.Column(c, sa.Text) for c in CPMS_TEXT),
+    sa.Column("reports", sa.Integer),
+    *(sa.Column(c, sa.Float) for c in CPMS_NUMBERS),
+    sa.Column("met", sa.Boolean),
+    sa.Column("load_id", sa.String(64)),
+)
+
+mart_cpms_priority = sa.Table(
+    "mart_cpms_priority", metadata,
+    sa.Column("reporting_period", sa.Text, primary_key=True),
+    sa.Column("has_response_plan", sa.Boolean),
+    sa.Column("standards", sa.Text),
+    sa.Column("rule_passed", sa.Boolean),
+    sa.Column("rule_message", sa.Text),
+    sa.Column("reports", sa.Integer),
+    sa.Column("load_id", sa.String(64)),
+)
+
 
 def _views() -> dict[str, sa.Select]:
     f, p = mart_fivew_activities.c, mart_hrp_indicator_progress.c
@@ -56,7 +84,10 @@ def _views() -> dict[str, sa.Select]:
     progress = [p.indicator_code, p.admin_pcode, p.period, p.achieved, p.target, p.baseline, p.progress,
                 p.reporting_period, p.admin_level, p.period_type, p.period_start, p.period_end, p.unit,
                 p.in_need, p.reached_over_target, p.numerator, p.denominator]
-    return {"fivew_activities": sa.select(*fivew), "hrp_indicator_progress": sa.select(*progress)}
+    cpms = [c for c in mart_cpms_indicator_progress.c if c.name != "load_id"]
+    priority = [c for c in mart_cpms_priority.c if c.name != "load_id"]
+    return {"fivew_activities": sa.select(*fivew), "hrp_indicator_progress": sa.select(*progress),
+            "cpms_indicator_progress": sa.select(*cpms), "cpms_priority_standards": sa.select(*priority)}
 
 
 def create_hrp_objects(engine: Engine) -> None:
@@ -106,3 +137,26 @@ def write_indicator_progress(conn: Connection, df: pd.DataFrame, load_id: str) -
     conn.execute(table.delete().where(table.c.reporting_period == whole[0]))
     conn.execute(table.insert(), rows)
     return len(rows)
+
+
+def write_cpms_progress(conn: Connection, df: pd.DataFrame, reporting_period: str, load_id: str) -> int:
+    """Replace the CPMS indicator rows of ``reporting_period`` (``start/end``) with ``df``
+    (transforms.cpms_progress rows with ``pillar``, ``kind`` and ``indicator_en`` added)."""
+    kinds = {"indicator_code": "text", **{c: "text" for c in CPMS_TEXT}, "reports": "integer",
+             **{c: "float" for c in CPMS_NUMBERS}, "met": "boolean"}
+    rows = _rows(df, kinds, {"load_id": load_id, "reporting_period": reporting_period})
+    table = mart_cpms_indicator_progress
+    conn.execute(table.delete().where(table.c.reporting_period == reporting_period))
+    if rows:
+        conn.execute(table.insert(), rows)
+    return len(rows)
+
+
+def write_cpms_priority(conn: Connection, priority, reporting_period: str, load_id: str) -> None:
+    """Replace the group's priority choice of ``reporting_period`` (a transforms.cpms_progress.Priority)."""
+    table = mart_cpms_priority
+    conn.execute(table.delete().where(table.c.reporting_period == reporting_period))
+    conn.execute(table.insert(), [{
+        "reporting_period": reporting_period, "has_response_plan": priority.has_response_plan,
+        "standards": " ".join(priority.standards), "rule_passed": priority.passed,
+        "rule_message": priority.message, "reports": priority.reports, "load_id": load_id}])

@@ -114,7 +114,7 @@ def _views() -> dict[str, sa.Select]:
             s.source, s.form_id, s.submission_key, s.version_key, s.submitted_at, s.updated_at,
             s.deleted_at, s.validation_status, s.load_id,
         ),
-        "quarantine": sa.select(q.form_id, q.submission_key, q.rule, q.field, q.value, q.message),
+        "quarantine": sa.select(q.form_id, q.submission_key, q.rule, q.field, q.value, q.message, q.org),
         "ccpm_scores": sa.select(
             m.cycle, m.unit_type, m.unit_code, m.score, m.status, m.n_respondents, m.n_partners,
             m.n_coordinators, m.unit_name,

@@ -1,13 +1,15 @@
 """ODK Central REST endpoints of the sandbox: sessions, projects, forms and the OData feed.
 
 Covers what pyodk 1.3 calls to log in and read (``POST /v1/sessions``, ``GET /v1/users/current``,
-``projects/{p}/forms``, ``{form}.svc/{table}``). A session token can be made to expire after a set
+``projects/{p}/forms``, ``{form}.svc/{table}``) and the review write-back: ``PATCH
+.../submissions/{instanceId}`` (``reviewState``, moves ``updatedAt``) and ``.../comments``. A session token can be made to expire after a set
 number of requests (``odk_token_uses``) so re-login paths are testable.
 """
 
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import unquote
 
 from connectors.sandbox.odk_odata import feed
 from connectors.sandbox.routes import HttpError, Request, json_response, route
@@ -133,3 +135,47 @@ def list_submissions(request: Request):
         "reviewState": r["__system"]["reviewState"], "createdAt": r["__system"]["submissionDate"],
         "updatedAt": r["__system"]["updatedAt"], "deletedAt": None,
     } for r in rows])
+
+
+def _submission(request: Request) -> tuple[FormStore, int]:
+    store = form_store(request)
+    index = store.index_of(unquote(request.args["instance_id"]))
+    if index is None:
+        raise HttpError(404, "not found", NOT_FOUND)
+    return store, index
+
+
+def _metadata(store: FormStore, index: int) -> dict:
+    row = store.odk_row(index)
+    system = row["__system"]
+    return {"instanceId": row["__id"], "submitterId": 5, "deviceId": None,
+            "userAgent": None, "reviewState": system["reviewState"], "createdAt": system["submissionDate"],
+            "updatedAt": system["updatedAt"], "deletedAt": system["deletedAt"]}
+
+
+@route("PATCH", FORM + r"/submissions/(?P<instance_id>[^/]+)")
+def patch_submission(request: Request):
+    """Set the review state (``{"reviewState": "hasIssues"}``); moves ``updatedAt`` like Central."""
+    store, index = _submission(request)
+    state = (request.json() or {}).get("reviewState")
+    try:
+        store.set_review_state(index, state)
+    except ValueError as error:
+        raise HttpError(400, str(error), {"code": 400.8, "message": str(error)}) from None
+    return json_response(_metadata(store, index))
+
+
+@route("GET", FORM + r"/submissions/(?P<instance_id>[^/]+)/comments")
+def list_comments(request: Request):
+    store, index = _submission(request)
+    return json_response(list(store.comments.get(index, [])))
+
+
+@route("POST", FORM + r"/submissions/(?P<instance_id>[^/]+)/comments")
+def post_comment(request: Request):
+    """Add a comment ``{"body": "..."}`` to a submission."""
+    store, index = _submission(request)
+    body = (request.json() or {}).get("body")
+    if not isinstance(body, str) or not body.strip():
+        raise HttpError(400, "a comment needs a non-empty body", {"code": 400.2, "message": "body required"})
+    return json_response(store.add_comment(index, body))

@@ -1,7 +1,9 @@
 """The sandbox's truth for one form: which submissions exist, their edits, deletes and review states.
 
-Rows are not stored: submission ``i`` is regenerated on demand from (form, seed, i) and only edited
-rows are kept. The ids KoBo still shows (deletes are hard there) sit in one sorted array, so a page
+Rows are not stored: submission ``i`` is regenerated on demand from (form, seed, i, start of its
+epoch) and only edited rows are kept. Submissions added after the store has stamped an edit, delete or
+review with a later clock start a new epoch whose times follow that clock, as a real server stamps
+submissions on arrival. The ids KoBo still shows (deletes are hard there) sit in one sorted array, so a page
 of any offset is a slice and a time window is two binary searches: per-request work stays O(page)
 even with a million submissions.
 """
@@ -24,6 +26,7 @@ VALIDATION_LABELS = {
     "validation_status_not_approved": ("Not Approved", "#ff0000"),
     "validation_status_on_hold": ("On Hold", "#0000ff"),
 }
+REVIEW_STATES = ("hasIssues", "edited", "rejected", "approved")  # what Central's PATCH accepts
 ODK_TIME = "%Y-%m-%dT%H:%M:%S.%f"
 
 
@@ -45,16 +48,25 @@ class FormStore:
         self.deleted_at: dict[int, datetime] = {}
         self.validation: dict[int, dict] = {}
         self.revision = 0                # bumped on every change: caches key on it
+        self.review: dict[int, str] = {}       # ODK review states set through Central's API
+        self.comments: dict[int, list[dict]] = {}
+        self._by_instance: dict[str, int] = {}
+        self._indexed = 0
         self._clock = datetime.min
+        self._epochs = [(1, start)]          # (first index, start of its synthetic times), ascending
         self.add(n)
 
     # --- reading ---------------------------------------------------------------------------
+    def start_of(self, index: int) -> datetime:
+        """The start the synthetic times of submission ``index`` count from (its epoch's)."""
+        return self._epochs[bisect_right(self._epochs, (index, datetime.max)) - 1][1]
+
     def time_of(self, index: int) -> datetime:
-        return submission_time(index, self.seed, self.start)
+        return submission_time(index, self.seed, self.start_of(index))
 
     def row(self, index: int) -> dict:
         """Submission ``index`` as KoBo currently shows it."""
-        row = self.rows.get(index) or generate_row(self.form, index, self.seed, self.start)
+        row = self.rows.get(index) or generate_row(self.form, index, self.seed, self.start_of(index))
         if index in self.validation:
             row = {**row, "_validation_status": self.validation[index]}
         return row
@@ -63,15 +75,18 @@ class FormStore:
         """Only the metadata of ``index``: much cheaper than ``row`` for reconcile passes."""
         if index in self.rows:
             return self.row(index)
-        meta = row_meta(self.form, index, self.seed, self.start)
+        meta = row_meta(self.form, index, self.seed, self.start_of(index))
         if index in self.validation:
             meta["_validation_status"] = self.validation[index]
         return meta
 
     def odk_row(self, index: int) -> dict:
         """Submission ``index`` as ODK Central's OData feed shows it (repeats inline)."""
-        return to_odk(self.row(index), self.form, updated_at=odk_stamp(self.updated_at.get(index)),
-                      deleted_at=odk_stamp(self.deleted_at.get(index)), edits=self.edits.get(index, 0))
+        row = to_odk(self.row(index), self.form, updated_at=odk_stamp(self.updated_at.get(index)),
+                     deleted_at=odk_stamp(self.deleted_at.get(index)), edits=self.edits.get(index, 0))
+        if index in self.review:
+            row["__system"]["reviewState"] = self.review[index]
+        return row
 
     def first_at_or_after(self, moment: datetime, strict: bool = False) -> int:
         """The smallest index whose submission time is >= ``moment`` (> when ``strict``); n+1 if none."""
@@ -109,9 +124,15 @@ class FormStore:
         return self._clock
 
     def add(self, count: int) -> list[int]:
-        """``count`` new submissions, later than all existing ones."""
+        """``count`` new submissions, later than all existing ones and than every time the store has
+        stamped on an edit, delete or review (a new epoch starts when the synthetic times lag behind)."""
         with self.lock:
-            new = list(range(self.n + 1, self.n + count + 1))
+            first, start = self.n + 1, self._epochs[-1][1]
+            behind = self._clock - submission_time(first, self.seed, start)
+            if count and behind >= timedelta(0):
+                shift = timedelta(seconds=int(behind.total_seconds()) + 1)
+                self._epochs.append((first, start + shift))
+            new = list(range(first, first + count))
             self.alive.extend(new)
             self.n += count
             self.revision += 1
@@ -153,9 +174,39 @@ class FormStore:
                 label, color = VALIDATION_LABELS[uid]
                 self.validation[index] = {"timestamp": int(time.time()), "uid": uid, "by_whom": "sandbox",
                                           "color": color, "label": label}
+            self.review.pop(index, None)
             self.updated_at[index] = self.now()
             self.revision += 1
             return self.validation[index]
+
+    def set_review_state(self, index: int, state: str) -> dict:
+        """Central's review state (``PATCH .../submissions/{instanceId}``); moves ``updatedAt``.
+        KoBo's validation status is left as it was (the two servers are separate in real life)."""
+        with self.lock:
+            self._require(index, kobo_visible=False)
+            if state not in REVIEW_STATES:
+                raise ValueError(f"unknown reviewState {state!r}; use one of {', '.join(REVIEW_STATES)}")
+            self.review[index] = state
+            self.updated_at[index] = self.now()
+            self.revision += 1
+            return self.odk_row(index)
+
+    def add_comment(self, index: int, body: str) -> dict:
+        """A comment on a submission, as Central keeps them (it does not move ``updatedAt``)."""
+        with self.lock:
+            self._require(index, kobo_visible=False)
+            comment = {"body": body, "actorId": 5, "createdAt": odk_stamp(self.now())}
+            self.comments.setdefault(index, []).append(comment)
+            return comment
+
+    def index_of(self, instance_id: str) -> int | None:
+        """The index of the submission whose ``__id`` (first instanceID) is ``instance_id``."""
+        with self.lock:
+            for index in range(self._indexed + 1, self.n + 1):  # ids never change: index them once
+                meta = self.meta(index)
+                self._by_instance[meta.get("meta/rootUuid") or meta["meta/instanceID"]] = index
+            self._indexed = self.n
+            return self._by_instance.get(instance_id)
 
     def kobo_time(self, index: int) -> str:
         return self.time_of(index).strftime(KOBO_TIME)

@@ -3,7 +3,6 @@ edits, review-state changes and soft deletes between nights end with the warehou
 
 from __future__ import annotations
 
-import pytest
 from ingest_helpers import (ODK_FORM, current_payloads, cursor, form_config, loads, night, odk_client,
                             raw_versions, view)
 
@@ -76,9 +75,6 @@ def test_nights_end_equal_to_central_and_a_quiet_night_changes_nothing(cfg, sand
     assert [row["status"] for row in loads(url, ODK_FORM)] == ["ok", "ok", "ok"]
 
 
-@pytest.mark.xfail(strict=True, reason="sandbox: FormStore.add stamps new submissions with synthetic times "
-                   "(from 2026-01-05) earlier than the wall-clock updatedAt of edits already served; Central "
-                   "stamps submissionDate on arrival, so it never goes behind an updatedAt it has shown")
 def test_rows_submitted_after_an_edit_night_are_pulled(sqlite_cfg, sandbox):
     cfg, url = sqlite_cfg, sqlite_cfg.warehouse
     night(cfg, sandbox, ODK_FORM)

@@ -40,3 +40,17 @@ def test_redact_removes_contacts_and_organisation_names():
     assert redact(text, ["Bridges International", "BI"]) == \
         "Ask [removed] ([removed], [removed]) or see [removed]"
     assert redact("Meetings in 2025 are too long") == "Meetings in 2025 are too long"
+
+
+def test_more_responses_than_participating_organisations_is_flagged():
+    from transforms.ccpm_counts import low_response_warnings
+
+    counts = pd.DataFrame([
+        {"org_type": "ingo", "org_type_label": "International NGO", "responses": 11, "participating": 10,
+         "response_rate": 1.1},
+        {"org_type": "total", "org_type_label": "Total", "responses": 11, "participating": 10,
+         "response_rate": 1.1},
+    ])
+    warnings = low_response_warnings(counts, 0.5)
+    assert warnings == ["International NGO: 11 responses but only 10 organisations participating according to "
+                        "the coordination team's questionnaire; check those counts."]
