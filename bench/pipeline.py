@@ -51,7 +51,7 @@ def plain_night(cfg, phases: Phases) -> dict:
         inputs = ccpm.gather(cfg)
         ccpm.score_cycle(cfg, night_id, inputs)
         ccpm.write_report(cfg, inputs)
-    return {"pulled": pulled, "staged": staged}
+    return {"pulled": sum(p["rows"] for p in pulled), "staged": staged, "pulls": pulled}
 
 
 def prefect_night(cfg, phases: Phases) -> dict:
@@ -78,6 +78,9 @@ def prefect_night(cfg, phases: Phases) -> dict:
 
 def night(spec: dict) -> dict:
     """Run one night; ``seconds`` excludes Prefect start-up (reported in ``phases``)."""
+    if spec.get("prefect"):  # a private Prefect home: the ephemeral server's database lives in the workdir
+        os.environ["PREFECT_HOME"] = str(Path(spec["workdir"]) / "prefect-home")
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     cfg = config(spec)
     phases = Phases()
     began = time.perf_counter()

@@ -40,8 +40,7 @@ def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str) 
     if opts.get("profile"):
         spec["profile"] = str(Path(opts["profile"]) / f"{tag}.prof")
     result = workload("night", spec)
-    pulled = result["detail"]["pulled"][0]
-    return figure(pulled["rows"], result["seconds"], result["peak_mb"], phases=result["phases"],
+    return figure(result["detail"]["pulled"], result["seconds"], result["peak_mb"], phases=result["phases"],
                   staged=result["detail"]["staged"], process_seconds=result["process_seconds"])
 
 

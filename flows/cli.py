@@ -93,7 +93,8 @@ def sandbox(
     port: int = typer.Option(8765, help="Loopback port to listen on."),
     submissions: int = typer.Option(100, help="Synthetic submissions per form."),
     seed: int = typer.Option(1, help="Seed of the synthetic data."),
-    form: list[str] = typer.Option(["ccpm_partner", "ccpm_coordinator"], help="Forms to serve."),
+    form: list[str] = typer.Option(["ccpm_partner", "ccpm_coordinator", "partner_commitments", "fivew_monthly"],
+                                   help="Forms to serve."),
 ) -> None:
     """Serve the KoBo/ODK-compatible sandbox with synthetic submissions until Ctrl-C."""
     from connectors.sandbox import Sandbox

@@ -3,7 +3,10 @@
 ``run_hrp`` is a plain function (the nightly flow wraps it in a task). Configuration read: ``forms`` (is
 ``fivew_monthly`` configured?), ``reporting_period`` (``start``/``end`` ISO dates; default: the months the 5W
 covers) and the framework file: ``cfg.hrp_framework`` if the Config has it, else
-``reporting_period.hrp_framework``, else the shipped sample ``forms/lists/hrp_framework.csv``.
+``reporting_period.hrp_framework``, else the shipped sample ``forms/lists/hrp_framework.csv``; ``lists``
+(gazetteer, partners, activities, CPMS indicators). CPMS indicators (``flows.hrp_cpms``) join the outputs
+when ``cpms_indicators`` is configured and staged: a ``CPMS`` sheet in the PMR workbook, a dashboard section
+and ``cpms_<...>_hxl.csv`` (the CSV alone when the 5W is not monitored).
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from flows.config import Config
+from flows.hrp_cpms import build_cpms_marts, cpms_staged
+from flows.stage import list_files
+from reports.hrp_cpms import load_cpms, write_cpms_csv
 from reports.fivew_outputs import write_fivew_outputs
 from reports.hrp_dashboard import write_dashboard
 from reports.hrp_data import load_hrp_report_data
@@ -40,7 +46,9 @@ def load_checked_framework(cfg: Config, lists: Lists) -> HrpFramework:
     return load_framework(framework_path(cfg), activities=set(lists.activities["indicator_code"]), pcodes=pcodes)
 
 
-def _staged(engine) -> bool:
+def _staged(cfg: Config, engine) -> bool:
+    if FORM_ID not in {f.form for f in cfg.forms}:
+        return False
     inspector = sa.inspect(engine)
     return inspector.has_table(MAIN) and inspector.has_table(REPEAT)
 
@@ -62,19 +70,30 @@ def build_marts(cfg: Config, load_id: str, lists: Lists, framework: HrpFramework
 
 
 def run_hrp(cfg: Config, load_id: str) -> list[Path]:
-    """Marts and HRP outputs under ``<reports_dir>/hrp``; no file when the 5W is not configured or staged."""
-    if FORM_ID not in {f.form for f in cfg.forms}:
-        return []
+    """Marts and HRP outputs under ``<reports_dir>/hrp``; no file when neither the 5W nor the CPMS form is
+    configured and staged."""
     engine = get_engine(cfg.warehouse)
-    if not _staged(engine):
+    fivew, cpms = _staged(cfg, engine), cpms_staged(cfg, engine)
+    if not fivew and not cpms:
         return []
-    lists = Lists.read()
-    framework = load_checked_framework(cfg, lists)
-    start, end = build_marts(cfg, load_id, lists, framework)
-    if not start or not end:
-        return []
-    data = load_hrp_report_data(engine, framework, lists, country=cfg.country, cluster=cfg.cluster,
-                                start=start, end=end)
+    files = list_files(cfg)
+    period = cfg.reporting_period or {}
+    start, end = period.get("start"), period.get("end")
+    if fivew:
+        lists = Lists.read(files)
+        framework = load_checked_framework(cfg, lists)
+        start, end = build_marts(cfg, load_id, lists, framework)
+    cpms_period = build_cpms_marts(cfg, engine, load_id, files, start, end) if cpms else None
     out = Path(cfg.reports_dir) / "hrp"
-    files = write_pmr(out, data) + write_fivew_outputs(out, data)
-    return files + [write_dashboard(out / f"{stem(data)}_dashboard.html", data)]
+    written = []
+    if fivew and start and end:
+        data = load_hrp_report_data(engine, framework, lists, country=cfg.country, cluster=cfg.cluster,
+                                    start=start, end=end)
+        data.cpms = load_cpms(engine, f"{start}/{end}") if cpms else None
+        written = write_pmr(out, data) + write_fivew_outputs(out, data)
+        written.append(write_dashboard(out / f"{stem(data)}_dashboard.html", data))
+    report = load_cpms(engine, cpms_period) if cpms_period else None
+    if report is not None:
+        name = f"cpms_{cfg.country}_{cfg.cluster}_{cpms_period.replace('/', '_')}_hxl.csv".lower()
+        written.append(write_cpms_csv(out / name, report, cfg.cluster))
+    return written

@@ -1,5 +1,6 @@
 """The HRP dashboard: one self-contained HTML page (inline CSS and SVG, no external resource) with the
-caseload, reached vs targeted by admin 1, the monthly trend, indicators, partners present and gaps.
+caseload, reached vs targeted by admin 1, the monthly trend, indicators, CPMS indicators (when monitored),
+partners present and gaps.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from reports.hrp_cpms import VALUE_LABEL, cpms_table
 from reports.hrp_data import HrpReportData
 from reports.hrp_svg import monthly_trend, reached_vs_target
 from reports.hrp_tables import gaps_table, indicator_table, partner_table
@@ -35,7 +37,7 @@ def _percent(value) -> str:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(number=_number, percent=_percent)
+    env.filters.update(number=_number, percent=_percent, text=lambda v: "–" if _missing(v) else v)
     return env
 
 
@@ -48,7 +50,9 @@ def render_dashboard(data: HrpReportData) -> str:
         admin1_chart=reached_vs_target(data.caseload_at(1).to_dict("records")),
         trend_chart=monthly_trend(data.people_by_month.to_dict("records")),
         indicators=indicator_table(data, 0).to_dict("records"),
-        partners=partner_table(data).to_dict("records"), gaps=gaps_table(data).to_dict("records"))
+        partners=partner_table(data).to_dict("records"), gaps=gaps_table(data).to_dict("records"),
+        cpms=None if data.cpms is None else cpms_table(data.cpms, data.cluster).to_dict("records"),
+        cpms_rule=None if data.cpms is None else data.cpms.rule_line, cpms_label=VALUE_LABEL)
 
 
 def write_dashboard(path: Path, data: HrpReportData) -> Path:

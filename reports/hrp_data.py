@@ -1,5 +1,6 @@
 """Everything the HRP outputs show, read from the public views ``fivew_activities`` and
-``hrp_indicator_progress`` (never from the mart tables), plus the framework's names and caseload.
+``hrp_indicator_progress`` (never from the mart tables), plus the framework's names and caseload, and the
+CPMS figures (``reports.hrp_cpms``) when the CPMS form is monitored.
 
 Every output (PMR workbook, HXL and RPM CSVs, 5W, presence, dashboard) is drawn from one ``HrpReportData``,
 so the same figure is the same number everywhere and equals the views.
@@ -36,6 +37,7 @@ class HrpReportData:
     people: PeopleReached
     people_by_month: pd.DataFrame
     caseload: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cpms: object = None  # reports.hrp_cpms.CpmsReport when the CPMS form is configured and staged
 
     def period_progress(self, level: int | None = None) -> pd.DataFrame:
         """Period rows (with targets) joined with the framework's objective and indicator names."""

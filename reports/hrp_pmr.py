@@ -3,7 +3,7 @@ RPM-shaped long CSV (OCHA Response Planning and Monitoring: plan → cluster →
 indicator, per period and location, metric in-need | target | baseline | reached).
 
 Sheets: Cover (what, when, how people are counted, how progress is computed), Caseload (country, admin 1,
-admin 2), Indicators (country), Indicators by admin 1, Partners.
+admin 2), Indicators (country), Indicators by admin 1, Partners, and CPMS when the CPMS form is monitored.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from reports import hxl
+from reports.hrp_cpms import write_cpms_sheet
 from reports.hrp_columns import CASELOAD_COLUMNS, INDICATOR_COLUMNS, PARTNER_COLUMNS, RPM_COLUMNS
 from reports.hrp_data import HrpReportData
 from reports.hrp_tables import caseload_table, indicator_table, partner_table, rpm_table
@@ -52,6 +53,8 @@ def write_pmr_workbook(path: Path, data: HrpReportData) -> Path:
               ("Partners", PARTNER_COLUMNS, partner_table(data))]
     for title, columns, frame in sheets:
         write_table(book.create_sheet(title), columns, frame)
+    if data.cpms is not None:
+        write_cpms_sheet(book.create_sheet("CPMS"), data.cpms, data.cluster)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

@@ -7,6 +7,8 @@ import pandas as pd
 from reports.hrp_data import HrpReportData
 from transforms.hrp_fivew import NEW_CELLS
 
+CASELOAD_METRICS = {"in_need": "in-need", "target": "target", "baseline": "baseline"}
+
 
 def _admin1_of(data: HrpReportData) -> dict[str, str]:
     gaz = data.lists.gazetteer
@@ -94,11 +96,18 @@ def rpm_table(data: HrpReportData) -> pd.DataFrame:
 
 
 def _rpm_people(data: HrpReportData) -> pd.DataFrame:
-    """People reached (no double counting) per admin 2 and sex × age / disability, as RPM rows."""
+    """People reached (no double counting) per admin 2 and sex × age / disability, as RPM rows, with the
+    caseload's in-need, target and baseline of each admin 2 where the framework has them."""
     cells = data.people.by_admin2.melt(id_vars=["admin2_pcode"], value_vars=[*NEW_CELLS, "pwd", "reached"],
                                        var_name="disaggregation", value_name="value")
     cells["disaggregation"] = cells["disaggregation"].str.replace("new_", "", regex=False) \
         .replace({"reached": "total", "pwd": "persons_with_disabilities"})
-    return cells.rename(columns={"admin2_pcode": "location_pcode"}).assign(
+    cells = cells.rename(columns={"admin2_pcode": "location_pcode"}).assign(metric="reached")
+    caseload = data.caseload.reindex(columns=["admin_level", "admin_pcode", *CASELOAD_METRICS])
+    caseload = caseload[caseload["admin_level"] == 2].rename(columns={"admin_pcode": "location_pcode"})
+    figures = caseload.melt(id_vars=["location_pcode"], value_vars=list(CASELOAD_METRICS), var_name="metric",
+                            value_name="value").dropna(subset=["value"])
+    figures = figures.assign(metric=figures["metric"].map(CASELOAD_METRICS), disaggregation="total")
+    return pd.concat([cells, figures], ignore_index=True).assign(
         plan=data.plan_code, cluster=data.cluster, objective="", activity="", indicator="people_reached",
-        period=data.period, metric="reached")
+        period=data.period)

@@ -24,7 +24,7 @@ from transforms.hrp_aggregate import divide
 
 CELLS = ["num_girls", "num_boys", "num_age_0_5", "num_age_6_11", "num_age_12_17", "num_disability"]
 MIN_STANDARDS, MAX_STANDARDS, PILLARS = 4, 10, ("1", "2", "3", "4")
-CPMS_COLUMNS = ["indicator_code", "standard", "measure", "reports", "numerator", "denominator", *CELLS,
+CPMS_COLUMNS = ["indicator_code", "standard", "pillar", "kind", "measure", "indicator_en", "reports", "numerator", "denominator", *CELLS,
                 "yes", "value", "target", "met"]
 DEFAULT_TARGETS = LISTS_DIR / "cpms_targets.csv"
 
@@ -86,9 +86,10 @@ def _met(value, target) -> bool | None:
     return None if pd.isna(number) else bool(value >= float(number))
 
 
-def _one(code: str, spec: dict, rows: pd.DataFrame, target) -> dict:
-    out = {"indicator_code": code, "standard": str(spec["standard"]), "measure": spec["measure"],
-           "reports": len(rows), "target": target}
+def _one(code: str, spec: dict, rows: pd.DataFrame, target, pillar: str | None) -> dict:
+    out = {"indicator_code": code, "standard": str(spec["standard"]), "pillar": pillar, "kind": spec.get("kind"),
+           "measure": spec["measure"], "indicator_en": spec.get("label_en"), "reports": len(rows),
+           "target": target}
     if spec["measure"] == "yes_no":
         yes = int((rows["achieved"] == "yes").sum())
         value = yes / len(rows) * 100 if len(rows) else float("nan")
@@ -99,13 +100,15 @@ def _one(code: str, spec: dict, rows: pd.DataFrame, target) -> dict:
 
 
 def cpms_progress(main: pd.DataFrame, reports: pd.DataFrame, indicators: pd.DataFrame,
-                  targets: dict[str, object] | None = None, standards: set[str] | None = None) -> pd.DataFrame:
+                  targets: dict[str, object] | None = None, standards: set[str] | None = None,
+                  pillar_of: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per CPMS indicator: ``CPMS_COLUMNS``. With ``standards`` every indicator of those standards
     (no report = no data, a gap worth showing); without, every indicator that was reported.
 
-    ``indicators``: the list (code, standard, measure); ``targets``: code → number (%) or "yes".
+    ``indicators``: the list (code, standard, measure, optional kind and label_en); ``targets``: code →
+    number (%) or "yes"; ``pillar_of``: standard → pillar (the form's ``cpms_standard`` list).
     """
-    targets = targets or {}
+    targets, pillar_of = targets or {}, pillar_of or {}
     latest = _latest_reports(main, reports)
     rows = []
     for spec in indicators.to_dict("records"):
@@ -113,7 +116,7 @@ def cpms_progress(main: pd.DataFrame, reports: pd.DataFrame, indicators: pd.Data
         if (standards is not None and str(spec["standard"]) not in standards) or (standards is None
                                                                                     and mine.empty):
             continue
-        rows.append(_one(code, spec, mine, targets.get(code)))
+        rows.append(_one(code, spec, mine, targets.get(code), pillar_of.get(str(spec["standard"]))))
     return pd.DataFrame(rows).reindex(columns=CPMS_COLUMNS)
 
 

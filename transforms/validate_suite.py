@@ -28,9 +28,13 @@ def gx_context():
     """The process's ephemeral GX context, with one pandas data source, analytics and progress bars off."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,
+                                                            ProgressBarsConfig)
 
-    context = gx.get_context(mode="ephemeral")
+    # No default Data Docs site: GX would create a temporary folder for it in every process, and they
+    # pile up night after night. Data Docs are built on request into reports/validation/ (feedback.py).
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
+    context = gx.get_context(project_config=config, mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.data_sources.add_pandas("clustermon")
     return context

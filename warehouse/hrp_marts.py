@@ -153,9 +153,12 @@ def write_cpms_progress(conn: Connection, df: pd.DataFrame, reporting_period: st
 
 
 def write_cpms_priority(conn: Connection, priority, reporting_period: str, load_id: str) -> None:
-    """Replace the group's priority choice of ``reporting_period`` (a transforms.cpms_progress.Priority)."""
+    """Replace the group's priority choice of ``reporting_period`` (a transforms.cpms_progress.Priority;
+    None when no report falls in the period: the period's row is removed)."""
     table = mart_cpms_priority
     conn.execute(table.delete().where(table.c.reporting_period == reporting_period))
+    if priority is None:
+        return
     conn.execute(table.insert(), [{
         "reporting_period": reporting_period, "has_response_plan": priority.has_response_plan,
         "standards": " ".join(priority.standards), "rule_passed": priority.passed,

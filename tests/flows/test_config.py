@@ -68,3 +68,12 @@ def test_the_shipped_configuration_loads_and_its_schedule_uses_its_timezone():
     assert nightly["entrypoint"] == "flows/nightly.py:nightly"
     assert [s["timezone"] for s in nightly["schedules"]] == [cfg.timezone]
     assert nightly["work_pool"]["name"] == "clustermon-pool"
+
+
+def test_the_shipped_configuration_names_the_assets_the_sandbox_serves():
+    from connectors.sandbox import asset_uid
+
+    cfg = load_config(ROOT / "clustermon.yaml")
+    for form in cfg.forms:
+        if cfg.source(form.source).kind == "kobo":
+            assert form.asset_uid == asset_uid(form.form), form.form

@@ -159,3 +159,17 @@ def test_timing_of_flatten_and_validate_on_5000_rows():
     print(f"\nflatten 5000 rows: {flat - started:.2f}s; validate: {done - flat:.2f}s; "
           f"{len(issues)} issues, {len(clean[MAIN])} clean")
     assert len(clean[MAIN]) + issues["submission_key"].nunique() == 5000
+
+
+def test_gx_sees_only_checked_columns_with_plain_numbers_and_clean_tables_keep_their_types():
+    from transforms.validate import gx_frame
+    from transforms.validate_suite import build_suite
+
+    form = household_form()
+    tables = flatten(form, [kobo_record("a"), kobo_record("b", age="")])
+    suite = build_suite(form, None, tables[MAIN].columns)
+    given = gx_frame(tables[MAIN].set_axis([7, 9]), suite)
+    assert set(given.columns) == {e.column for e in suite.expectations} < set(tables[MAIN].columns)
+    assert given.index.tolist() == [0, 1] and str(given["age"].dtype) == "float64"
+    clean, issues = validate(form, tables)
+    assert issues["submission_key"].tolist() == ["b"] and str(clean[MAIN]["age"].dtype) == "Int64"
