@@ -21,7 +21,6 @@ import argparse
 import json
 import sys
 import time
-from bisect import bisect_left
 
 from connectors.sandbox import Sandbox, kobo_api
 from connectors.sandbox.store import FormStore

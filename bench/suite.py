@@ -14,7 +14,6 @@ from bench.run import admin, sandbox_process, workload
 FORM = "fivew_monthly"
 
 
-
 class Sizes:
     """Workload sizes for a ``--scale`` (1.0 = the issue's sizes)."""
 
@@ -55,7 +54,7 @@ def edit_and_add(hello: dict, total: int, new: int, edited: int) -> None:
 def run(sizes: Sizes, only: set[str], opts: dict, log=print) -> dict:
     """Measure the selected figures; returns {figure: {rows, seconds, rows_per_s, peak_mb, ...}}."""
     results: dict = {}
-    want = lambda name: not only or name in only  # noqa: E731
+    want = lambda name: not only or name in only
     with workdir() as work, sandbox_process(sizes.full) as hello:
         results["_sandbox"] = {k: v for k, v in hello.items() if k not in ("url", "token")}
         log(f"sandbox ({sizes.full} rows, own process): {results['_sandbox']}")

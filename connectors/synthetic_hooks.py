@@ -9,8 +9,8 @@ on one level of a submission (the main row or one repeat instance) after its ans
 from __future__ import annotations
 
 import random
-import weakref
 import re
+import weakref
 from dataclasses import dataclass
 from typing import Callable
 
@@ -95,7 +95,7 @@ def totals_and_limits(form: FormDef, level_fields: list[Field], values: dict, rn
 # CPMS (shared/domain/hrp.md, "CPMS"): the group's priority standards and one report per indicator.
 PILLARS = ("1", "2", "3", "4")
 MAX_PRIORITY = 10
-_CPMS_STATE: "weakref.WeakKeyDictionary[random.Random, dict]" = weakref.WeakKeyDictionary()
+_CPMS_STATE: weakref.WeakKeyDictionary[random.Random, dict] = weakref.WeakKeyDictionary()
 
 
 def _standards_field(form: FormDef, fields: list[Field]) -> Field | None:

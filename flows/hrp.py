@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from flows.config import Config
 from flows.hrp_cpms import build_cpms_marts, cpms_staged
 from flows.stage import list_files
-from reports.hrp_cpms import load_cpms, write_cpms_csv
 from reports.fivew_outputs import write_fivew_outputs
+from reports.hrp_cpms import load_cpms, write_cpms_csv
 from reports.hrp_dashboard import write_dashboard
 from reports.hrp_data import load_hrp_report_data
 from reports.hrp_pmr import stem, write_pmr
@@ -84,15 +84,15 @@ def run_hrp(cfg: Config, load_id: str) -> list[Path]:
         framework = load_checked_framework(cfg, lists)
         start, end = build_marts(cfg, load_id, lists, framework)
     cpms_period = build_cpms_marts(cfg, engine, load_id, files, start, end) if cpms else None
+    report = load_cpms(engine, cpms_period) if cpms_period else None  # the 5W's period when both run
     out = Path(cfg.reports_dir) / "hrp"
     written = []
     if fivew and start and end:
         data = load_hrp_report_data(engine, framework, lists, country=cfg.country, cluster=cfg.cluster,
                                     start=start, end=end)
-        data.cpms = load_cpms(engine, f"{start}/{end}") if cpms else None
+        data.cpms = report
         written = write_pmr(out, data) + write_fivew_outputs(out, data)
         written.append(write_dashboard(out / f"{stem(data)}_dashboard.html", data))
-    report = load_cpms(engine, cpms_period) if cpms_period else None
     if report is not None:
         name = f"cpms_{cfg.country}_{cfg.cluster}_{cpms_period.replace('/', '_')}_hxl.csv".lower()
         written.append(write_cpms_csv(out / name, report, cfg.cluster))

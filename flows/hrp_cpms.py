@@ -17,8 +17,14 @@ from sqlalchemy.engine import Engine
 from flows.config import Config
 from forms.definition import load_form
 from forms.lists import ListFiles, read_rows
-from transforms.cpms_progress import DEFAULT_TARGETS, cpms_progress, group_priority, read_targets, \
-    reports_in_period
+from transforms.cpms_progress import (
+    DEFAULT_TARGETS,
+    cpms_progress,
+    group_priority,
+    read_targets,
+    report_months,
+    reports_in_period,
+)
 from transforms.hrp_indicators import period_bounds
 from warehouse.hrp_marts import create_hrp_objects, write_cpms_priority, write_cpms_progress
 from warehouse.staging import read_table
@@ -43,7 +49,7 @@ def cpms_staged(cfg: Config, engine: Engine) -> bool:
 
 def cpms_period(main: pd.DataFrame, start: str | None, end: str | None) -> tuple[str, str]:
     """The configured bounds, else the first and last day of the months the CPMS reports cover."""
-    month = pd.to_datetime(main["reporting_month"]).dt.to_period("M").dropna()
+    month = report_months(main["reporting_month"]).dropna()
     months = pd.DataFrame({"date_start": month.dt.start_time.dt.strftime("%Y-%m-%d"),
                            "date_end": month.dt.end_time.dt.strftime("%Y-%m-%d")})
     return period_bounds(months, start, end)

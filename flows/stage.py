@@ -163,7 +163,7 @@ def stage_all(cfg: Config, stage: Callable, load_id: str, context: Context | Non
 def stage_failure_message(form_id: str, exc: Exception) -> str:
     """What failed and what to do: the pending submissions wait (nothing is lost) for a rerun."""
     if isinstance(exc, staging.SchemaDriftError):
-        return (f"form {form_id}: staging stopped on a schema change; the other forms were staged. {exc} "
+        return (f"form {form_id}: staging stopped on a schema change; the night goes on with the other forms. {exc} "
                 f"Its submissions not yet staged stay pending in raw and load on the next run after the fix.")
-    return (f"form {form_id}: staging failed ({type(exc).__name__}: {exc}); the other forms were staged and "
+    return (f"form {form_id}: staging failed ({type(exc).__name__}: {exc}); the night goes on with the other forms and "
             f"this form's submissions not yet staged stay pending for the next run.")

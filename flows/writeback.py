@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -152,7 +152,7 @@ def record_sent(eng, form_id: str, item: Verdict, verdict: str) -> None:
         conn.execute(sent_table.delete().where(where))
         conn.execute(sent_table.insert().values(form_id=form_id, submission_key=item.submission_key,
                                                 verdict=verdict, digest=item.digest,
-                                                sent_at=datetime.now(timezone.utc)))
+                                                sent_at=datetime.now(UTC)))
 
 
 def forget_cleared(eng, form_id: str) -> None:

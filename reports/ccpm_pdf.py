@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -27,9 +28,12 @@ def write_pdf(html: Path, pdf: Path) -> tuple[Path | None, str]:
     if browser is None:
         return None, ("PDF skipped: neither WeasyPrint nor a headless Chromium is available on this machine; "
                       f"open {html.name} in a browser and print it to PDF.")
-    command = [browser, "--headless", "--disable-gpu", "--no-sandbox", "--no-pdf-header-footer",
-               f"--print-to-pdf={pdf}", html.resolve().as_uri()]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
+    with tempfile.TemporaryDirectory(prefix="clustermon-chromium-") as profile:
+        command = [browser, "--headless", "--disable-gpu", "--no-sandbox", "--no-pdf-header-footer",
+                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                   "--disable-sync", f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
+                   html.resolve().as_uri()]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
     if result.returncode != 0 or not pdf.exists():
         return None, f"PDF skipped: {Path(browser).name} failed ({result.stderr.strip()[:200]})"
     return pdf, f"PDF written with {Path(browser).name}: {pdf}"

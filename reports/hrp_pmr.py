@@ -15,8 +15,8 @@ import pandas as pd
 from openpyxl import Workbook
 
 from reports import hxl
-from reports.hrp_cpms import write_cpms_sheet
 from reports.hrp_columns import CASELOAD_COLUMNS, INDICATOR_COLUMNS, PARTNER_COLUMNS, RPM_COLUMNS
+from reports.hrp_cpms import write_cpms_sheet
 from reports.hrp_data import HrpReportData
 from reports.hrp_tables import caseload_table, indicator_table, partner_table, rpm_table
 from reports.hrp_xlsx import BOLD, WRAP, cell_value, write_table

@@ -46,9 +46,17 @@ def read_targets(path: str | Path = DEFAULT_TARGETS) -> dict[str, str]:
     return {r["indicator_code"]: r["target"] for r in rows if r["indicator_code"] and r["target"]}
 
 
+def report_months(dates: pd.Series) -> pd.Series:
+    """The reporting month of each submission (a monthly Period); dates read back as UTC timestamps too."""
+    dates = pd.to_datetime(dates)
+    if dates.dt.tz is not None:
+        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
+    return dates.dt.to_period("M")
+
+
 def reports_in_period(main: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
     """The CPMS submissions whose reporting month overlaps ``start``..``end`` (ISO dates, either open)."""
-    month = pd.to_datetime(main["reporting_month"]).dt.to_period("M")
+    month = report_months(main["reporting_month"])
     keep = month.notna()
     if start:
         keep &= month.dt.end_time >= pd.Timestamp(str(start)[:10])

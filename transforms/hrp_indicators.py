@@ -59,8 +59,8 @@ def _ratio_rows(lines, spec: dict, framework, unit: str) -> tuple[pd.DataFrame, 
     num = _values(lines, spec["numerator"], framework, True)
     den = _values(lines, spec["denominator"], framework, True)
     values = pd.concat([num.assign(numerator=num["value"]), den.assign(denominator=den["value"])])
-    if values.empty:
-        values = values.reindex(columns=[*values.columns, "numerator", "denominator"])
+    if values.empty:  # no line in the period: keep the columns (once) so the sums come out empty
+        values = values.reindex(columns=list(dict.fromkeys([*values.columns, "numerator", "denominator"])))
     sums = agg.ratio_monthly(values, unit)
     months = sums.reset_index().rename(columns={unit: "admin_pcode"})
     months["achieved"] = [agg.divide(n, d) for n, d in zip(months["numerator"], months["denominator"])]

@@ -20,7 +20,7 @@ from transforms.issues import ISSUE_COLUMNS, concat_issues, issue, issues_frame,
 from transforms.rules import Context, run_rules
 from transforms.validate_suite import GX_RULE_MESSAGES, build_suite, gx_context
 
-__all__ = ["Context", "validate", "quarantine"]
+__all__ = ["Context", "gx_frame", "quarantine", "validate"]
 
 
 def validate(form: FormDef, tables: dict[str, pd.DataFrame], context: Context | None = None,

@@ -87,7 +87,7 @@ def test_a_retyped_question_fails_only_its_form_and_says_what_to_do(cfg):
                                                                     "stage": True}
     message = failure["message"]
     for words in ("form drift_sites", "'stg_drift_sites'", "'households'", "integer", "text",
-                  "new name", "re-stage", "stay pending", "the other forms were staged"):
+                  "new name", "re-stage", "stay pending", "the night goes on with the other forms"):
         assert words in message, words
     pending = [r["submission_key"] for batch in raw.pending(get_engine(cfg.warehouse), "drift_sites")
                for r in batch]

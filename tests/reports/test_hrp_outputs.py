@@ -13,10 +13,12 @@ from connectors.synthetic import generate
 from flows.config import parse_config
 from flows.hrp import run_hrp
 from forms.definition import load_form
-from reports.hxl import read_hxl_csv
 from reports.hrp_xlsx import read_table as read_sheet
+from reports.hxl import read_hxl_csv
 from transforms.flatten import flatten
-from transforms.hrp_fivew import in_period
+from transforms.hrp_fivew import Lists, in_period
+from transforms.hrp_framework import load_framework
+from transforms.hrp_targets import targets_by_unit
 from transforms.people_reached import METHOD, people_reached
 from warehouse import staging
 from warehouse.db import dispose, engine
@@ -155,3 +157,17 @@ def test_no_files_when_the_5w_is_not_configured_or_not_staged(tmp_path):
     assert run_hrp(config(url, tmp_path), "L") == []
     assert not (tmp_path / "hrp").exists()
     dispose(url)
+
+
+def test_rpm_people_reached_rows_carry_the_caseload_in_need_and_target_per_admin2(sqlite_run):
+    with open(sqlite_run["files"]["_rpm.csv"], encoding="utf-8") as fh:
+        people = [r for r in csv.DictReader(fh) if r["indicator"] == "people_reached"]
+    caseload = targets_by_unit(load_framework(), Lists.read())
+    caseload = caseload[(caseload["indicator_code"] == "caseload") & (caseload["admin_level"] == 2)]
+    for metric, column in (("in-need", "in_need"), ("target", "target"), ("baseline", "baseline")):
+        got = {r["location_pcode"]: float(r["value"]) for r in people if r["metric"] == metric}
+        want = caseload.dropna(subset=[column]).set_index("admin_pcode")[column].to_dict()
+        assert got == want and all(r["disaggregation"] == "total" for r in people if r["metric"] == metric)
+    assert len([r for r in people if r["metric"] == "in-need"]) > 0
+    reached = {r["location_pcode"] for r in people if r["metric"] == "reached"}
+    assert reached == set(people_reached(sqlite_run["lines"]).by_admin2["admin2_pcode"])

@@ -131,6 +131,13 @@ def test_a_zero_over_zero_ratio_is_no_data_not_zero_percent(lists):
     assert math.isnan(agg.divide(0, 0)) and agg.divide(0, 5) == 0.0
 
 
+def test_a_ratio_nobody_reported_in_the_period_is_no_data_not_an_error(lists):
+    fw = ratio_framework([("R1.1", "SS0101", None, 10, 50)])
+    data = lines({"indicator_code": "OTHER", "reached_total": 3})
+    row = period_row(indicator_progress(data, fw, lists, "2026-01-01", "2026-01-31"), "R1.1", "SS0101")
+    assert math.isnan(row["achieved"]) and row["target"] == 50
+
+
 def test_progress_when_target_equals_baseline_is_zero_and_both_measures_are_given(lists):
     fw = framework(("X1.1", "number", "no", "sum", "sum", "", ""), ("X2.1", "number", "no", "sum", "sum", "", ""),
                    targets=[("X1.1", "SS0101", 100, 20, 20), ("X2.1", "SS0101", 100, 20, 120)])
