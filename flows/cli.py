@@ -78,14 +78,17 @@ def run(config: Optional[Path] = typer.Option(None, help="Configuration file (de
 
 @app.command()
 def report(config: Optional[Path] = typer.Option(None, help="Configuration file (default clustermon.yaml).")) -> None:
-    """Regenerate the reports from the warehouse (no pull)."""
+    """Regenerate the CCPM and HRP outputs from the warehouse (no pull)."""
     from flows import ccpm
     from flows.config import load_config
+    from flows.hrp import run_hrp
+    from warehouse.state import new_load_id
 
     cfg = load_config(config)
-    files = ccpm.write_report(cfg, ccpm.gather(cfg))
+    files = list(ccpm.write_report(cfg, ccpm.gather(cfg))) + run_hrp(cfg, new_load_id())
     for path in files:
         console.print(f"wrote {path}")
+    console.print(f"[green]{len(files)} files written[/] under {cfg.reports_dir}")
 
 
 @app.command()
@@ -93,7 +96,8 @@ def sandbox(
     port: int = typer.Option(8765, help="Loopback port to listen on."),
     submissions: int = typer.Option(100, help="Synthetic submissions per form."),
     seed: int = typer.Option(1, help="Seed of the synthetic data."),
-    form: list[str] = typer.Option(["ccpm_partner", "ccpm_coordinator", "partner_commitments", "fivew_monthly"],
+    form: list[str] = typer.Option(["ccpm_partner", "ccpm_coordinator", "partner_commitments", "fivew_monthly",
+                                    "cpms_indicators"],
                                    help="Forms to serve."),
 ) -> None:
     """Serve the KoBo/ODK-compatible sandbox with synthetic submissions until Ctrl-C."""

@@ -82,8 +82,11 @@ class Config:
     page_size: int = 1000
     reporting_period: dict = field(default_factory=dict)
     hrp_framework: Path | None = None
+    cpms_targets: Path | None = None
     lists: dict = field(default_factory=dict)
     write_back: bool = False
+    write_back_kobo_status: str = "validation_status_not_approved"
+    write_back_odk_state: str = "hasIssues"
     path: Path | None = None
 
     def source(self, name: str) -> SourceConfig:
@@ -129,11 +132,26 @@ def parse_config(raw: dict, path: Path | None = None) -> Config:
         overlap_minutes=int(raw.get("overlap_minutes", 60)), page_size=int(raw.get("page_size", 1000)),
         reporting_period=raw.get("reporting_period") or {},
         hrp_framework=Path(raw["hrp_framework"]) if raw.get("hrp_framework") else None,
-        lists=dict(raw.get("lists") or {}), write_back=bool(raw.get("write_back", False)), path=path,
+        cpms_targets=Path(raw["cpms_targets"]) if raw.get("cpms_targets") else None,
+        lists=dict(raw.get("lists") or {}), write_back=bool(raw.get("write_back", False)),
+        write_back_kobo_status=raw.get("write_back_kobo_status", "validation_status_not_approved"),
+        write_back_odk_state=raw.get("write_back_odk_state", "hasIssues"), path=path,
     )
     for form in cfg.forms:
         cfg.source(form.source)
+    _check_write_back(cfg)
     return cfg
+
+
+def _check_write_back(cfg: Config) -> None:
+    from connectors.writeback import KOBO_STATUSES, ODK_STATES
+
+    if cfg.write_back_kobo_status not in KOBO_STATUSES:
+        raise ConfigError(f"write_back_kobo_status must be one of {', '.join(KOBO_STATUSES)}, "
+                          f"got {cfg.write_back_kobo_status!r}")
+    if cfg.write_back_odk_state not in ODK_STATES:
+        raise ConfigError(f"write_back_odk_state must be one of {', '.join(ODK_STATES)}, "
+                          f"got {cfg.write_back_odk_state!r}")
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -19,7 +19,7 @@ from connectors.sandbox import Sandbox
 
 KOBO, ODK = "kobo-sandbox", "odk-sandbox"
 DEMO_FORMS = {"ccpm_partner": KOBO, "ccpm_coordinator": KOBO, "partner_commitments": KOBO,
-              "fivew_monthly": ODK}
+              "fivew_monthly": ODK, "cpms_indicators": ODK}
 TOKEN_ENV = "CLUSTERMON_SANDBOX_TOKEN"
 ODK_USER_ENV, ODK_PASSWORD_ENV = "CLUSTERMON_SANDBOX_ODK_USER", "CLUSTERMON_SANDBOX_ODK_PASSWORD"
 # Mistakes partners make, applied to a few submissions so the quarantine and partner feedback show.
@@ -30,7 +30,8 @@ MISTAKES = {"ccpm_partner": [(2, {"f1/q1_1_2": "7"})],
 def demo_counts(partners: int) -> dict[str, int]:
     """Submissions per form for a demo with ``partners`` partner organisations."""
     return {"ccpm_partner": partners, "ccpm_coordinator": 1,
-            "partner_commitments": max(3, partners // 2), "fivew_monthly": partners * 3}
+            "partner_commitments": max(3, partners // 2), "fivew_monthly": partners * 3,
+            "cpms_indicators": max(2, partners // 10)}
 
 
 def demo_config(sandbox: Sandbox, workdir: Path, reports_dir: Path, warehouse: str | None = None,

@@ -43,7 +43,7 @@ def stage_task(cfg: Config, form_id: str, load_id: str, context) -> dict:
 def writeback_task(cfg: Config) -> dict:
     from flows.writeback import write_back
 
-    return write_back(cfg)
+    return write_back(cfg, cfg.write_back_kobo_status, cfg.write_back_odk_state)
 
 
 @task(name="score-ccpm", cache_policy=NO_CACHE)

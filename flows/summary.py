@@ -46,5 +46,10 @@ def print_night(console: Console, summary: dict) -> None:
     console.print(table)
     for path in summary["files"]:
         console.print(f"  wrote {path}")
+    for form, n in (summary.get("written_back") or {}).items():
+        if n:
+            console.print(f"  told the server of {n} held-back {form} submission(s)")
+    for warning in summary.get("warnings") or []:
+        console.print(f"[yellow]Warning:[/] {warning}")
     for failure in summary["failed"]:
         console.print(f"[bold red]FAILED[/] {failure['form']} ({failure['source']}): {failure['message']}")

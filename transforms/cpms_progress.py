@@ -24,7 +24,8 @@ from transforms.hrp_aggregate import divide
 
 CELLS = ["num_girls", "num_boys", "num_age_0_5", "num_age_6_11", "num_age_12_17", "num_disability"]
 MIN_STANDARDS, MAX_STANDARDS, PILLARS = 4, 10, ("1", "2", "3", "4")
-CPMS_COLUMNS = ["indicator_code", "standard", "pillar", "kind", "measure", "indicator_en", "reports", "numerator", "denominator", *CELLS,
+CPMS_COLUMNS = ["indicator_code", "standard", "pillar", "kind", "measure", "indicator_en", "reports",
+                "numerator", "denominator", *CELLS,
                 "yes", "value", "target", "met"]
 DEFAULT_TARGETS = LISTS_DIR / "cpms_targets.csv"
 

@@ -18,7 +18,9 @@ from forms.definition import Field, FormDef
 ISSUE_COLUMNS = ["form_id", "submission_key", "rule", "field", "value", "message", "org"]
 MAX_VALUE_CHARS = 200
 ORG_FIELD_NAMES = ("reporting_org", "org", "organisation", "organization")
-ORG_ROLES = ("reporting_org", "org", "org_type")
+# An organisation *type* is not an organisation: anonymous questionnaires (CCPM) tag only the type, and
+# their held-back answers must not be grouped or filed under it as if a partner could be told.
+ORG_ROLES = ("reporting_org", "org")
 
 
 def as_text(value, limit: int = MAX_VALUE_CHARS) -> str | None:

@@ -77,3 +77,12 @@ def test_the_shipped_configuration_names_the_assets_the_sandbox_serves():
     for form in cfg.forms:
         if cfg.source(form.source).kind == "kobo":
             assert form.asset_uid == asset_uid(form.form), form.form
+
+
+def test_write_back_statuses_are_checked():
+    raw = yaml.safe_load(DESIGN_SHAPE)
+    raw.update(write_back=True, write_back_kobo_status="validation_status_on_hold")
+    assert parse_config(raw).write_back_kobo_status == "validation_status_on_hold"
+    raw["write_back_odk_state"] = "maybe"
+    with pytest.raises(ConfigError, match="write_back_odk_state"):
+        parse_config(raw)

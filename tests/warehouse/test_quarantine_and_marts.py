@@ -23,7 +23,7 @@ def test_restaging_a_submission_replaces_its_issues(wh, load_id):
         assert quarantine.replace_issues(conn, "ccpm_partner", ["s1", "s2"], first, load_id) == 3
         quarantine.replace_issues(conn, "ccpm_partner", ["s1"], None, load_id)  # s1 fixed at the source
     view = staging.read_table(wh, "quarantine")
-    assert view.columns.tolist() == ["form_id", "submission_key", "rule", "field", "value", "message"]
+    assert view.columns.tolist() == ["form_id", "submission_key", "rule", "field", "value", "message", "org"]
     assert view[["submission_key", "rule"]].values.tolist() == [["s2", "required"]]
 
 
