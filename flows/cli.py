@@ -136,12 +136,17 @@ def ingest(
 def forms_build(
     out: Path = typer.Option(Path("dist/forms"), help="Output folder for .xlsx and .xml."),
     validate: bool = typer.Option(True, help="Run ODK Validate (needs java)."),
+    config: Optional[Path] = typer.Option(None, help="Configuration whose `lists:` (gazetteer, partners, ...) "
+                                                     "fill the choice lists (default: the shipped samples)."),
 ) -> None:
     """Sources → dist/forms/*.xlsx and *.xml, checked by pyxform and ODK Validate."""
+    from flows.config import load_config
+    from flows.stage import list_files
     from forms.build import FormBuildError, build_all
 
+    lists = list_files(load_config(config)) if config else None
     try:
-        built = build_all(out, validate=validate)
+        built = build_all(out, validate=validate, lists=lists)
     except FormBuildError as exc:
         _fail(str(exc))
     for b in built:

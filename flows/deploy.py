@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flows.config import Config, ConfigError, FormConfig, SourceConfig, secret
 from flows.deploy_config import record_asset_uid
+from flows.stage import list_files
 from forms.build import build_form
 from forms.definition import SOURCES_DIR
 from forms.deploy import DeployResult, deploy_kobo, deploy_odk
@@ -35,7 +36,7 @@ def deploy_forms(cfg: Config, source_name: str, form: str | None = None, out_dir
     deploy_one = _deployer(source)
     results = []
     for entry in entries:
-        built = build_form(entry.form, Path(out_dir), validate=True, sources_dir=sources_dir)
+        built = build_form(entry.form, Path(out_dir), validate=True, lists=list_files(cfg), sources_dir=sources_dir)
         result = deploy_one(entry, built)
         if source.kind == "kobo" and result.server_id != entry.asset_uid and cfg.path is not None:
             record_asset_uid(cfg.path, entry.form, source_name, result.server_id)

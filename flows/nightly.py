@@ -95,15 +95,28 @@ def run_night(cfg: Config) -> dict:
     return summary
 
 
+PULL_COUNTS = ("pages", "rows", "new", "changed", "deleted", "unchanged")
+STAGE_COUNTS = ("staged", "quarantined")
+
+
+def per_form(pulls: list[dict], staged: list[dict]) -> dict[str, dict]:
+    """Counts per form: what its pull read and what its staging loaded or held back."""
+    forms: dict[str, dict] = {}
+    for p in pulls:
+        forms.setdefault(p["form"], {}).update({k: p[k] for k in PULL_COUNTS})
+    for s in staged:
+        forms.setdefault(s["form"], {}).update({k: s[k] for k in STAGE_COUNTS})
+    return forms
+
+
 def night_summary(pulls: list[dict], staged: list[dict], failed: list[dict], scores, files) -> dict:
     functions = scores[scores["unit_type"] == "function"]
     return {
         "pulled": sum(p["rows"] for p in pulls),
         "new": sum(p["new"] for p in pulls), "changed": sum(p["changed"] for p in pulls),
-        "deleted": sum(p["deleted"] for p in pulls),
+        "deleted": sum(p["deleted"] for p in pulls), "unchanged": sum(p["unchanged"] for p in pulls),
         "staged": sum(s["staged"] for s in staged), "quarantined": sum(s["quarantined"] for s in staged),
-        "forms": {p["form"]: {k: p[k] for k in ("pages", "rows", "new", "changed", "deleted", "unchanged")}
-                  for p in pulls},
+        "forms": per_form(pulls, staged),
         "failed": failed,
         "functions": [{"code": r.unit_code, "name": r.unit_name, "score": r.score, "status": r.status}
                       for r in functions.itertuples()],
@@ -118,10 +131,11 @@ def summary_markdown(summary: dict) -> str:
              "", "| function | score | status |", "|---|---|---|"]
     lines += [f"| {f['code']} {f['name']} | {'' if f['score'] != f['score'] else round(f['score'])} "
               f"| {f['status']} |" for f in summary["functions"]]
-    lines += ["", "| form | pages | rows | new | changed | deleted | unchanged |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {form} | " + " | ".join(str(c[k]) for k in ("pages", "rows", "new", "changed", "deleted",
-                                                            "unchanged")) + " |"
+    columns = PULL_COUNTS + STAGE_COUNTS
+    lines += ["", "| form | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    lines += [f"| {form} | " + " | ".join(str(c.get(k, "")) for k in columns) + " |"
               for form, c in summary["forms"].items()]
+    lines += [f"\n**Warning:** {w}" for w in summary.get("warnings", [])]
     lines += [f"\n**Failed:** {f['form']} ({f['source']}): {f['message']}" for f in summary["failed"]]
     return "\n".join(lines)
 

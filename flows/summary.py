@@ -35,8 +35,10 @@ def print_night(console: Console, summary: dict) -> None:
         actions = ", ".join(f"{d['form']} {d['action']}" for d in summary["deployed"])
         console.print(f"Deployed {len(summary['deployed'])} forms to the sandbox: {actions}")
     console.print(f"\n[bold]Night summary[/]: pulled {summary['pulled']} rows "
-                  f"({summary['new']} new, {summary['changed']} changed, {summary['deleted']} deleted); "
+                  f"({summary['new']} new, {summary['changed']} changed, {summary['deleted']} deleted, "
+                  f"{summary.get('unchanged', 0)} unchanged); "
                   f"loaded {summary['staged']}, quarantined {summary['quarantined']}.")
+    print_forms(console, summary.get("forms") or {})
     table = Table(title="CCPM core functions", show_lines=False)
     for column in ("function", "score", "status"):
         table.add_column(column)
@@ -53,3 +55,14 @@ def print_night(console: Console, summary: dict) -> None:
         console.print(f"[yellow]Warning:[/] {warning}")
     for failure in summary["failed"]:
         console.print(f"[bold red]FAILED[/] {failure['form']} ({failure['source']}): {failure['message']}")
+
+
+def print_forms(console: Console, forms: dict[str, dict]) -> None:
+    table = Table(title="Forms", show_lines=False)
+    columns = ("rows", "new", "changed", "deleted", "unchanged", "staged", "quarantined")
+    table.add_column("form")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for form, counts in forms.items():
+        table.add_row(form, *(str(counts.get(c, "")) for c in columns))
+    console.print(table)

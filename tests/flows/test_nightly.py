@@ -34,6 +34,8 @@ def _check_demo(tmp_path, warehouse: str | None) -> None:
     assert summary["staged"] + summary["quarantined"] == sum(counts.values())
     assert summary["quarantined"] >= 2  # the demo's two deliberate mistakes
     assert {d["form"] for d in summary["deployed"]} == set(counts)
+    per_form = {form: (c["rows"], c["new"], c["staged"] + c["quarantined"]) for form, c in summary["forms"].items()}
+    assert per_form == {form: (n, n, n) for form, n in counts.items()}
     functions = _query(url, "select unit_code, status, score from ccpm_scores where unit_type = 'function' "
                             "order by unit_code")
     assert [f[0] for f in functions] == ["1", "2", "3", "4", "5", "6", "7"]
@@ -59,6 +61,7 @@ def test_the_demo_command_prints_the_night_summary(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"Night summary: pulled {sum(demo_counts(6).values())} rows" in result.output
     assert "Supporting service delivery" in result.output
+    assert "fivew_monthly" in result.output and "quarantined" in result.output  # the per-form table
     assert "wrote " in result.output and ".html" in result.output
 
 
@@ -78,6 +81,7 @@ def test_rerunning_a_night_changes_nothing(tmp_path):
         raw_before = _query(url, "select count(*) from raw_submissions")
         second = nightly(str(config))
     assert first["new"] == sum(demo_counts(8).values()) and second["new"] == 0 and second["changed"] == 0
+    assert second["unchanged"] == second["pulled"] > 0  # the lookback re-read rows and found them identical
     after = _query(url, "select * from submissions order by form_id, submission_key")
     assert [r[:8] for r in after] == [r[:8] for r in before]
     assert _query(url, "select count(*) from raw_submissions") == raw_before
