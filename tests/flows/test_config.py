@@ -86,3 +86,14 @@ def test_write_back_statuses_are_checked():
     raw["write_back_odk_state"] = "maybe"
     with pytest.raises(ConfigError, match="write_back_odk_state"):
         parse_config(raw)
+
+
+def test_forms_of_a_file_source_are_not_pulled_at_night(monkeypatch):
+    from flows.pull import pull_all
+
+    raw = yaml.safe_load(DESIGN_SHAPE)
+    raw["sources"]["exports"] = {"kind": "file"}
+    raw["forms"].append({"form": "cpms_indicators", "source": "exports"})
+    pulled = []
+    pulls, failed = pull_all(parse_config(raw), lambda cfg, form: pulled.append(form.form) or {"form": form.form})
+    assert pulled == ["ccpm_partner", "fivew_monthly"] and failed == []
