@@ -2,8 +2,8 @@
 
 ``run_hrp`` is a plain function (the nightly flow wraps it in a task). Configuration read: ``forms`` (is
 ``fivew_monthly`` configured?), ``reporting_period`` (``start``/``end`` ISO dates; default: the months the 5W
-covers) and the framework file: ``cfg.hrp_framework`` if the Config has it, else
-``reporting_period.hrp_framework``, else the shipped sample ``forms/lists/hrp_framework.csv``; ``lists``
+covers) and the framework file: ``hrp_framework`` (default the shipped sample
+``forms/lists/hrp_framework.csv``); ``lists``
 (gazetteer, partners, activities, CPMS indicators). CPMS indicators (``flows.hrp_cpms``) join the outputs
 when ``cpms_indicators`` is configured and staged: a ``CPMS`` sheet in the PMR workbook, a dashboard section
 and ``cpms_<...>_hxl.csv`` (the CSV alone when the 5W is not monitored).
@@ -36,8 +36,7 @@ MAIN, REPEAT = f"stg_{FORM_ID}", f"stg_{FORM_ID}__activities"
 
 def framework_path(cfg: Config) -> Path:
     """Where the HRP framework is read from (see module doc)."""
-    return Path(getattr(cfg, "hrp_framework", None) or (cfg.reporting_period or {}).get("hrp_framework")
-                or DEFAULT_FRAMEWORK)
+    return Path(cfg.hrp_framework or DEFAULT_FRAMEWORK)
 
 
 def load_checked_framework(cfg: Config, lists: Lists) -> HrpFramework:

@@ -2,8 +2,8 @@
 and ``mart_cpms_priority`` for one reporting period.
 
 Configuration read: ``forms`` (is ``cpms_indicators`` configured?), ``lists.cpms_indicators`` (the indicator
-list, through ``flows.stage.list_files``) and the targets file: ``cfg.cpms_targets`` if the Config has it, else
-``reporting_period.cpms_targets``, else the shipped sample ``forms/lists/cpms_targets.csv``.
+list, through ``flows.stage.list_files``) and the targets file ``cpms_targets`` (default the shipped sample
+``forms/lists/cpms_targets.csv``).
 """
 
 from __future__ import annotations
@@ -35,8 +35,7 @@ CPMS_MAIN, CPMS_REPEAT = f"stg_{CPMS_FORM}", f"stg_{CPMS_FORM}__indicator_report
 
 def cpms_targets_path(cfg: Config) -> Path:
     """Where the CPMS targets are read from (see module doc)."""
-    return Path(getattr(cfg, "cpms_targets", None) or (cfg.reporting_period or {}).get("cpms_targets")
-                or DEFAULT_TARGETS)
+    return Path(cfg.cpms_targets or DEFAULT_TARGETS)
 
 
 def cpms_staged(cfg: Config, engine: Engine) -> bool:

@@ -70,8 +70,8 @@ def config(url: str, out, tmp_path, forms=("fivew_monthly", "cpms_indicators")):
     return parse_config({"country": "SSD", "cluster": "CP", "warehouse": url, "reports_dir": str(out),
                          "sources": {"kobo": {"kind": "kobo"}},
                          "forms": [{"form": f, "source": "kobo"} for f in forms],
-                         "reporting_period": {"start": START, "end": END,
-                                              "cpms_targets": str(tmp_path / "targets.csv")}})
+                         "reporting_period": {"start": START, "end": END},
+                         "cpms_targets": str(tmp_path / "targets.csv")})
 
 
 def view(url: str) -> pd.DataFrame:
