@@ -135,6 +135,26 @@ def row_issues(form: FormDef, repeat: str | None, frame: pd.DataFrame, mask, rul
     return rows
 
 
+def above_partner_issues(form: FormDef, tables: dict, orgs: dict, partner_of: Callable[[str], str | None],
+                         rule: str, message: Callable[[Field, Field, object, object, str], str]) -> list[dict]:
+    """Issues where a number exceeds its partner column (new > total, numerator > denominator).
+
+    ``partner_of(column)`` names the column a numeric column must not exceed (None: no partner);
+    ``message(field, partner_field, value, partner_value, column)`` says what to change.
+    """
+    rows = []
+    for repeat, frame in levels(form, tables):
+        fields = field_by_column(form, repeat)
+        for top in [c for c in fields if numeric(frame, c)]:
+            bottom = partner_of(top)
+            if not bottom or not numeric(frame, bottom):
+                continue
+            a, b = frame[top], frame[bottom]
+            rows += row_issues(form, repeat, frame, a > b, rule, top, lambda p: a.iloc[p],
+                               lambda p: message(fields[top], fields[bottom], a.iloc[p], b.iloc[p], top), orgs)
+    return rows
+
+
 def relevant_rows(form: FormDef, frame: pd.DataFrame, field: Field) -> pd.Series:
     """Rows where ``field`` is relevant, for the simple ``${q} = 'v'`` / ``!=`` form; other forms → all rows."""
     import re

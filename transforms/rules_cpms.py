@@ -12,8 +12,7 @@ import re
 
 
 from transforms.issues import label
-from transforms.rules import (field_by_column, find_field, levels, numeric, register, relevant_rows, row_issues,
-                              swap_token)
+from transforms.rules import above_partner_issues, find_field, register, relevant_rows, row_issues, swap_token
 
 PAIRS = (("numerator", "denominator"), ("num", "den"))
 PILLAR_OF_STANDARD = {**{n: 1 for n in range(1, 7)}, **{n: 2 for n in range(7, 14)},
@@ -23,20 +22,13 @@ MIN_STANDARDS, MAX_STANDARDS = 4, 10
 
 @register("cpms")
 def numerator_not_above_denominator(form, tables, context, orgs) -> list[dict]:
-    rows = []
-    for repeat, frame in levels(form, tables):
-        fields = field_by_column(form, repeat)
-        for top in [c for c in fields if numeric(frame, c)]:
-            bottom = next((swap_token(top, a, b) for a, b in PAIRS if swap_token(top, a, b)), None)
-            if not bottom or not numeric(frame, bottom):
-                continue
-            n, d = frame[top], frame[bottom]
-            rows += row_issues(
-                form, repeat, frame, n > d, "cpms_numerator_gt_denominator", top, lambda p: n.iloc[p],
-                lambda p: (f"{label(fields[top])} ({n.iloc[p]}) is greater than {label(fields[bottom])} "
-                           f"({d.iloc[p]}). The children counted in the numerator are part of the denominator; "
-                           "correct one of the two."), orgs)
-    return rows
+    def denominator_of(column: str) -> str | None:
+        return next((swap_token(column, a, b) for a, b in PAIRS if swap_token(column, a, b)), None)
+
+    return above_partner_issues(
+        form, tables, orgs, denominator_of, "cpms_numerator_gt_denominator",
+        lambda top, bottom, n, d, _: (f"{label(top)} ({n}) is greater than {label(bottom)} ({d}). The children "
+                                      "counted in the numerator are part of the denominator; correct one of the two."))
 
 
 def _standards_field(form):

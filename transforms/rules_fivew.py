@@ -12,8 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from transforms.issues import as_text, label, org_field
-from transforms.rules import (at_level, column_of, field_by_column, find_field, levels, numeric, register,
-                              row_issues, swap_token)
+from transforms.rules import (above_partner_issues, at_level, column_of, field_by_column, find_field, levels,
+                              numeric, register, row_issues, swap_token)
 
 SEX_AGE = ("girls", "boys", "women", "men")
 ADMIN1 = ("admin1", "adm1", "admin1_pcode", "adm1_pcode")
@@ -29,20 +29,11 @@ def _group_words(column: str) -> str:
 
 @register("fivew")
 def new_not_above_total(form, tables, context, orgs) -> list[dict]:
-    rows = []
-    for repeat, frame in levels(form, tables):
-        fields = field_by_column(form, repeat)
-        for new in [c for c in fields if numeric(frame, c)]:
-            total = swap_token(new, "new", "total")
-            if not total or not numeric(frame, total):
-                continue
-            n, t = frame[new], frame[total]
-            rows += row_issues(
-                form, repeat, frame, n > t, "fivew_new_gt_total", new, lambda p: n.iloc[p],
-                lambda p: (f"{label(fields[new])} ({n.iloc[p]}) is greater than {label(fields[total])} "
-                           f"({t.iloc[p]}){_group_words(new)}. New people reached this month cannot exceed the "
-                           "total; correct one of the two."), orgs)
-    return rows
+    return above_partner_issues(
+        form, tables, orgs, lambda column: swap_token(column, "new", "total"), "fivew_new_gt_total",
+        lambda new, total, n, t, column: (f"{label(new)} ({n}) is greater than {label(total)} ({t})"
+                                          f"{_group_words(column)}. New people reached this month cannot exceed "
+                                          "the total; correct one of the two."))
 
 
 def _cells(frame, fields, total: str) -> list[str]:
