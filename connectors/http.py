@@ -20,6 +20,7 @@ import logging
 import time
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -32,7 +33,7 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds; KoBo cuts a request after ~120 s
 DEFAULT_RETRIES = 5
 BODY_ERRORS = (requests.exceptions.ChunkedEncodingError, requests.exceptions.JSONDecodeError,
-               requests.exceptions.ContentDecodingError)
+               requests.exceptions.ContentDecodingError, orjson.JSONDecodeError)
 
 
 class TokenAuth(requests.auth.AuthBase):
@@ -108,7 +109,7 @@ class ApiSession(requests.Session):
                 if response.status_code >= 400:
                     raise SourceError(describe(self.name, what, _status_detail(response),
                                                response.status_code), response)
-                return response.json()
+                return orjson.loads(response.content)  # the C parser: ~3x json's speed on wide pages
             except SourceError as exc:
                 if not isinstance(exc.__cause__, BODY_ERRORS):
                     raise

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from connectors.errors import SourceError
 from connectors.http import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ApiSession, TokenAuth
+from connectors.prefetch import prefetched
 from connectors.records import parse_utc, record
 
 log = logging.getLogger(__name__)
@@ -78,20 +79,29 @@ class KoboClient:
     """Read-only client of one KoBo server (``Authorization: Token <token>``; the token is never shown)."""
 
     def __init__(self, base_url: str, token: str, page_size: int = MAX_PAGE_SIZE, timeout=DEFAULT_TIMEOUT,
-                 retries: int = DEFAULT_RETRIES, backoff_factor: float = 0.5, source: str = "kobo"):
+                 retries: int = DEFAULT_RETRIES, backoff_factor: float = 0.5, source: str = "kobo",
+                 prefetch: int = 2):
         host = urlsplit(base_url).netloc or base_url
         self.session = ApiSession(base_url, name=f"KoBo server {host}", timeout=timeout, retries=retries,
                                   backoff_factor=backoff_factor)
         self.session.auth = TokenAuth("Token", token)
         self.page_size = clamp_page_size(page_size)
         self.source = source
+        self.prefetch = prefetch  # pages read ahead while the caller lands the current one
 
     def __repr__(self) -> str:
         return f"KoboClient(base_url={self.session.base_url!r}, page_size={self.page_size})"
 
     def iter_pages(self, asset_uid: str, query=None, fields=None, sort=DEFAULT_SORT,
                    page_size: int | None = None, form_id: str | None = None) -> Iterator[list[dict]]:
-        """Yield the ``results`` of each page until ``next`` is null, halving the page on 502/504."""
+        """Yield the ``results`` of each page until ``next`` is null, halving the page on 502/504.
+
+        The next pages are read ahead in a background thread (``connectors.prefetch``) while the caller
+        works on the current one; an error reaches the caller after the pages before it."""
+        return prefetched(self._pages(asset_uid, query, fields, sort, page_size, form_id), self.prefetch)
+
+    def _pages(self, asset_uid: str, query, fields, sort, page_size: int | None,
+               form_id: str | None) -> Iterator[list[dict]]:
         limit = clamp_page_size(page_size or self.page_size)
         url, params = data_path(asset_uid), page_params(0, limit, query, fields, sort)
         label = f"reading form {form_id or '?'} (asset {asset_uid})"
@@ -122,10 +132,11 @@ class KoboClient:
 
     def pull(self, asset_uid: str, form_id: str, cursor, overlap, known: dict | None = None):
         """Incremental pass: batches of records submitted since ``cursor − overlap`` (see kobo_sync)."""
-        from connectors.kobo_sync import pull
-        return pull(self, asset_uid, form_id, cursor, overlap, known)
+        from connectors.known import KnownVersions, rows_of
+        from connectors.kobo_sync import is_tombstone, pull
+        return pull(self, asset_uid, form_id, cursor, overlap, KnownVersions(rows_of(known)(), is_tombstone))
 
-    def night(self, asset_uid: str, form_id: str, cursor, overlap, known: dict):
+    def night(self, asset_uid: str, form_id: str, cursor, overlap, known):
         """The incremental pass then the reconcile pass, as one iterable of batches (see kobo_sync)."""
         from connectors.kobo_sync import KoboNight
         return KoboNight(self, asset_uid, form_id, cursor, overlap, known)

@@ -2,9 +2,9 @@
 
 KoBo edits keep ``_id``, ``meta/rootUuid`` and ``_submission_time`` and change ``_uuid``; validation-status
 changes touch no time field; deletes are hard. A cursor on ``_submission_time`` therefore sees only new
-rows. The reconcile pass reads four light fields of every row and compares them with what the warehouse
-holds (``known``: submission_key → (version_key, validation_status)), re-fetches what differs by ``_id``
-and emits a tombstone for each key the server no longer has.
+rows. The reconcile pass reads four light fields of every row, page by page, and compares them with what
+the warehouse holds (``connectors.known.KnownVersions``: 16 bytes per submission), re-fetches what differs
+by ``_id`` and emits a tombstone for each key the server no longer has.
 
 Every pass yields ``Batch`` objects; the flow lands each batch and its cursor in one transaction.
 """
@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
+from connectors.known import KnownRows, KnownVersions, key_hash, rows_of
 from connectors.kobo import submission_key, to_record, validation_uid
 from connectors.records import Batch, PullSummary, later, record, window_start
 
 RECONCILE_FIELDS = ["_id", "_uuid", "_validation_status", "meta/rootUuid"]
 TOMBSTONE_SUFFIX = "#deleted"
+TOMBSTONE_BATCH = 1000
 
 
 def kobo_time(moment: datetime) -> str:
@@ -37,19 +39,22 @@ def tombstone(source: str, form_id: str, key: str, previous: tuple, when: dateti
                   validation_status=status)
 
 
-def _count(summary: PullSummary, known: dict, rec: dict) -> None:
-    """Classify a record against ``known`` (new / changed / unchanged) and remember it."""
-    key, current = rec["submission_key"], (rec["version_key"], rec["validation_status"])
-    previous = known.get(key)
-    if previous is None or is_tombstone(previous[0]):
-        summary.new += 1
-    elif tuple(previous) != current:
-        summary.changed += 1
-    known[key] = current
+def _keys(records: list[dict]) -> tuple[list, list, list]:
+    return ([r["submission_key"] for r in records], [r["version_key"] for r in records],
+            [r["validation_status"] for r in records])
+
+
+def _count(summary: PullSummary, known: KnownVersions, records: list[dict]) -> None:
+    """Count a page of records against what was held (new / changed / unchanged) and remember them."""
+    columns = _keys(records)
+    new, changed = known.classify(*columns)
+    summary.new += int(new.sum())
+    summary.changed += int(changed.sum())
+    known.add(*columns)
 
 
 def pull(client, asset_uid: str, form_id: str, cursor, overlap: timedelta,
-         known: dict | None = None, summary: PullSummary | None = None) -> Iterator[Batch]:
+         known: KnownVersions | None = None, summary: PullSummary | None = None) -> Iterator[Batch]:
     """Batches of rows with ``_submission_time >= cursor − overlap``; each batch carries the latest
     submission time read so far as the cursor to commit with it.
 
@@ -57,65 +62,73 @@ def pull(client, asset_uid: str, form_id: str, cursor, overlap: timedelta,
     precision). KoBo stamps ``_submission_time`` on arrival, so times grow with ``_id``; a row that
     breaks this and falls behind a cursor committed mid-pull is still found by the reconcile pass.
     """
-    known = {} if known is None else known
+    known = known if known is not None else KnownVersions()
     summary = summary or PullSummary(cursor=cursor)
     start = window_start(cursor, overlap)
     query = {"_submission_time": {"$gte": kobo_time(start)}} if start else None
     for rows in client.iter_pages(asset_uid, query=query, form_id=form_id):
         records = [to_record(row, form_id, client.source) for row in rows]
-        for rec in records:
-            _count(summary, known, rec)
-            summary.cursor = later(summary.cursor, rec["submitted_at"])
+        _count(summary, known, records)
+        latest = max((r["submitted_at"] for r in records if r["submitted_at"] is not None), default=None)
+        summary.cursor = later(summary.cursor, latest)
         summary.pages += 1
         summary.rows += len(records)
         yield Batch(records, cursor=summary.cursor, kind="incremental")
 
 
-def light_rows(client, asset_uid: str, form_id: str) -> dict[str, tuple]:
-    """Every row's key → (_id, _uuid, validation uid), from pages of four fields."""
-    server = {}
-    for rows in client.iter_pages(asset_uid, fields=RECONCILE_FIELDS, form_id=form_id):
-        for row in rows:
-            server[submission_key(row)] = (row["_id"], row.get("_uuid"), validation_uid(row))
-    return server
-
-
-def reconcile(client, asset_uid: str, form_id: str, known: dict,
+def reconcile(client, asset_uid: str, form_id: str, known: KnownVersions, known_rows: KnownRows,
               summary: PullSummary | None = None, now: datetime | None = None) -> Iterator[Batch]:
-    """Batches of re-fetched changed or missed rows, then one batch of tombstones for hard deletes."""
+    """Batches of re-fetched changed or missed rows, then batches of tombstones for hard deletes.
+
+    Streams the server's light rows page by page against ``known`` (what the warehouse holds, compact):
+    memory stays flat however many rows the form has. The keys of deleted rows are read back from
+    ``known_rows`` (the warehouse) only when some are missing from the server."""
     summary = summary or PullSummary()
-    server = light_rows(client, asset_uid, form_id)
-    stale = [row_id for key, (row_id, uuid, status) in server.items()
-             if tuple(known.get(key) or ()) != (uuid, status)]
+    stale: list[int] = []
+    for rows in client.iter_pages(asset_uid, fields=RECONCILE_FIELDS, form_id=form_id):
+        keys = [submission_key(row) for row in rows]
+        mask = known.stale(keys, [row.get("_uuid") for row in rows], [validation_uid(row) for row in rows])
+        stale.extend(int(row["_id"]) for row, bad in zip(rows, mask.tolist()) if bad)
     for rows in client.get_by_ids(asset_uid, stale, form_id=form_id):
         records = [to_record(row, form_id, client.source) for row in rows]
-        for rec in records:
-            _count(summary, known, rec)
+        _count(summary, known, records)
         summary.pages += 1
         summary.rows += len(records)
         yield Batch(records, kind="reconcile")
+    gone = known.unseen()
+    if not gone:
+        return
     when = now or datetime.now(timezone.utc)
-    gone = sorted(k for k, v in known.items() if k not in server and not is_tombstone(v[0]))
-    if gone:
-        summary.deleted += len(gone)
-        yield Batch([tombstone(client.source, form_id, k, tuple(known[k]), when) for k in gone],
-                    kind="deleted")
+    batch: list[dict] = []
+    for key, version, status in known_rows():
+        if key_hash(key) in gone and not is_tombstone(version):
+            batch.append(tombstone(client.source, form_id, str(key), (version, status), when))
+            summary.deleted += 1
+        if len(batch) >= TOMBSTONE_BATCH:
+            yield Batch(batch, kind="deleted")
+            batch = []
+    if batch:
+        yield Batch(batch, kind="deleted")
 
 
 class KoboNight:
     """Iterate to get the night's batches (incremental, then reconcile); ``summary`` fills as you go.
 
-    ``known`` is copied and updated with every record yielded, so rows landed by the incremental pass
-    are not fetched a second time by the reconcile pass.
+    ``known``: what the warehouse holds, as ``{key: (version, status)}`` or a callable yielding
+    ``(key, version, status)`` rows (``connectors.known``); it is read once when iteration starts, and
+    again only to name hard-deleted rows. Records of the incremental pass are remembered, so the
+    reconcile pass does not fetch them a second time.
     """
 
-    def __init__(self, client, asset_uid: str, form_id: str, cursor, overlap: timedelta, known: dict):
+    def __init__(self, client, asset_uid: str, form_id: str, cursor, overlap: timedelta, known):
         self.client, self.asset_uid, self.form_id = client, asset_uid, form_id
         self.cursor, self.overlap = cursor, overlap
-        self.known = {k: tuple(v) for k, v in known.items()}
+        self.known_rows = rows_of(known)
         self.summary = PullSummary(cursor=cursor)
 
     def __iter__(self) -> Iterator[Batch]:
+        held = KnownVersions(self.known_rows(), dead=is_tombstone)
         yield from pull(self.client, self.asset_uid, self.form_id, self.cursor, self.overlap,
-                        self.known, self.summary)
-        yield from reconcile(self.client, self.asset_uid, self.form_id, self.known, self.summary)
+                        held, self.summary)
+        yield from reconcile(self.client, self.asset_uid, self.form_id, held.updated(), self.known_rows,
+                             self.summary)

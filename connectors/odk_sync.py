@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+import numpy as np
+
+from connectors.known import KnownVersions, hashes, rows_of, state_hash
 from connectors.odk import odata_time, to_record
 from connectors.records import Batch, PullSummary, later, window_start
 
@@ -37,23 +40,22 @@ def _latest(summary: PullSummary, rec: dict) -> None:
         summary.cursor = later(summary.cursor, moment)
 
 
-def _classify(summary: PullSummary, known: dict, rec: dict) -> None:
-    """Count a record as new, changed or deleted against ``known``; rows read again unchanged (the
+def _classify(summary: PullSummary, known: KnownVersions, records: list[dict]) -> None:
+    """Count records as new, changed or deleted against ``known``; rows read again unchanged (the
     lookback window) and deletes of rows never held count as nothing."""
-    previous, current = known.get(rec["submission_key"]), (rec["version_key"], rec["validation_status"])
-    if previous is not None and tuple(previous) == current:
-        return
-    if rec["deleted_at"] is not None:
-        summary.deleted += previous is not None
-    elif previous is None:
-        summary.new += 1
-    else:
-        summary.changed += 1
-    known[rec["submission_key"]] = current
+    keys = [r["submission_key"] for r in records]
+    _, found, held, _ = known.find(hashes(keys, len(keys)))
+    current = hashes(((r["version_key"], r["validation_status"]) for r in records), len(records),
+                     of=lambda vs: state_hash(*vs))
+    differs = ~(found & (held == current))
+    deleted = np.array([r["deleted_at"] is not None for r in records], dtype=bool)
+    summary.deleted += int((differs & deleted & found).sum())
+    summary.new += int((differs & ~deleted & ~found).sum())
+    summary.changed += int((differs & ~deleted & found).sum())
 
 
 def night_records(client, form_id: str, cursor, overlap: timedelta, repeats: list[str],
-                  known: dict, summary: PullSummary) -> list[dict]:
+                  known: KnownVersions, summary: PullSummary) -> list[dict]:
     """Every record of the night: changed rows with their repeats, then soft-deleted rows."""
     start = window_start(cursor, overlap)
     filters = [changed_filter(start)] + ([deleted_filter(start)] if start is not None else [])
@@ -65,18 +67,21 @@ def night_records(client, form_id: str, cursor, overlap: timedelta, repeats: lis
     rows = list(rows_by_id.values())
     client.attach_repeats(form_id, rows, repeats, filters)
     records = [to_record(row, form_id, client.source) for row in rows]
+    if records:
+        _classify(summary, known, records)
     for rec in records:
-        _classify(summary, known, rec)
         _latest(summary, rec)
     summary.rows += len(records)
     return records
 
 
 def pull(client, form_id: str, cursor, overlap: timedelta, repeats: list[str],
-         known: dict | None = None, summary: PullSummary | None = None) -> Iterator[Batch]:
-    """Batches of at most ``BATCH_SIZE`` records; only the last carries the new cursor."""
+         known=None, summary: PullSummary | None = None) -> Iterator[Batch]:
+    """Batches of at most ``BATCH_SIZE`` records; only the last carries the new cursor. ``known``:
+    what the warehouse holds (``KnownVersions``, a ``{key: (version, status)}`` mapping or rows)."""
     summary = summary if summary is not None else PullSummary(cursor=cursor)
-    known = {} if known is None else known
+    if not isinstance(known, KnownVersions):
+        known = KnownVersions(rows_of(known)())
     records = night_records(client, form_id, cursor, overlap, repeats, known, summary)
     if not records:
         return
@@ -90,12 +95,12 @@ class OdkNight:
     """Iterate to get the night's batches; ``summary`` is complete once iteration ends."""
 
     def __init__(self, client, form_id: str, cursor, overlap: timedelta, repeats: list[str],
-                 known: dict | None = None):
+                 known=None):
         self.client, self.form_id, self.cursor, self.overlap = client, form_id, cursor, overlap
         self.repeats = list(repeats)
-        self.known = {k: tuple(v) for k, v in (known or {}).items()}
+        self.known_rows = rows_of(known)  # read when iteration starts (see connectors.known)
         self.summary = PullSummary(cursor=cursor)
 
     def __iter__(self) -> Iterator[Batch]:
         yield from pull(self.client, self.form_id, self.cursor, self.overlap, self.repeats,
-                        self.known, self.summary)
+                        KnownVersions(self.known_rows()), self.summary)

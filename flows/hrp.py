@@ -90,7 +90,7 @@ def run_hrp(cfg: Config, load_id: str) -> list[Path]:
         data = load_hrp_report_data(engine, framework, lists, country=cfg.country, cluster=cfg.cluster,
                                     start=start, end=end)
         data.cpms = report
-        written = write_pmr(out, data) + write_fivew_outputs(out, data)
+        written = write_pmr(out, data) + write_fivew_outputs(out, data, cfg.fivew_workbook_max_lines)
         written.append(write_dashboard(out / f"{stem(data)}_dashboard.html", data))
     if report is not None:
         name = f"cpms_{cfg.country}_{cfg.cluster}_{cpms_period.replace('/', '_')}_hxl.csv".lower()

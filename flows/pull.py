@@ -34,10 +34,10 @@ def open_client(source: SourceConfig, page_size: int = 1000):
                      "import its exports with `clustermon ingest --file`")
 
 
-def known_versions(url: str, form_id: str) -> dict[str, tuple]:
-    """What the warehouse holds: submission key → (version key, validation status)."""
-    return {key: (version, status) for key, (version, status, _deleted) in
-            raw.current_keys(get_engine(url), form_id).items()}
+def known_versions(url: str, form_id: str):
+    """What the warehouse holds, read when the night needs it: a callable streaming
+    (submission key, version key, validation status) rows (see ``connectors.known``)."""
+    return lambda: raw.current_rows(get_engine(url), form_id)
 
 
 def open_night(client, source: SourceConfig, form: FormConfig, cursor, overlap: timedelta, known: dict):

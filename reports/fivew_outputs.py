@@ -12,29 +12,42 @@ from reports import hxl
 from reports.hrp_columns import FIVEW_COLUMNS, PRESENCE_COLUMNS
 from reports.hrp_data import HrpReportData
 from reports.hrp_tables import fivew_table, presence_table
-from reports.hrp_xlsx import write_table
+from reports.hrp_xlsx import write_long_table
 
 
 def _stem(data: HrpReportData) -> str:
     return f"{data.country}_{data.cluster}_{data.period_start}_{data.period_end}".lower()
 
 
-def write_fivew_workbook(path: Path, data: HrpReportData) -> Path:
-    """Sheets ``5W`` (one row per activity line) and ``Operational presence``."""
-    book = Workbook()
-    ws = book.active
-    ws.title = "5W"
-    write_table(ws, FIVEW_COLUMNS, fivew_table(data))
-    write_table(book.create_sheet("Operational presence"), PRESENCE_COLUMNS, presence_table(data))
+def write_fivew_workbook(path: Path, data: HrpReportData, max_lines: int | None = None,
+                         csv_name: str = "") -> Path:
+    """Sheets ``5W`` (one row per activity line; past Excel's 1,048,576 rows it goes on in ``5W (2)``...)
+    and ``Operational presence``, streamed (write-only workbook).
+
+    With more than ``max_lines`` lines the ``5W`` sheet only says how many there are and which HXL CSV
+    holds them: a workbook of a national 5W takes minutes to write every night and is too long to open
+    in a spreadsheet, while the CSV is written in seconds and loads in Excel, Power BI or HXL tools."""
+    book = Workbook(write_only=True)
+    lines = fivew_table(data)
+    if max_lines is not None and len(lines) > max_lines:
+        note = book.create_sheet("5W")
+        note.append([f"This period has {len(lines):,} activity lines, more than the {max_lines:,} this workbook "
+                     f"holds (setting fivew_workbook_max_lines). Every line is in {csv_name or 'the 5W HXL CSV'}, "
+                     "next to this file."])
+    else:
+        write_long_table(book, "5W", FIVEW_COLUMNS, lines)
+    write_long_table(book, "Operational presence", PRESENCE_COLUMNS, presence_table(data))
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
 
 
-def write_fivew_outputs(out_dir: Path, data: HrpReportData) -> list[Path]:
-    """5W workbook, 5W HXL CSV and operational-presence HXL CSV under ``out_dir``."""
+def write_fivew_outputs(out_dir: Path, data: HrpReportData, max_lines: int | None = None) -> list[Path]:
+    """5W workbook, 5W HXL CSV and operational-presence HXL CSV under ``out_dir`` (``max_lines``: see
+    ``write_fivew_workbook``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     name = _stem(data)
-    return [write_fivew_workbook(out_dir / f"fivew_{name}.xlsx", data),
-            hxl.write_hxl_csv(out_dir / f"fivew_{name}_hxl.csv", fivew_table(data), FIVEW_COLUMNS),
+    csv_name = f"fivew_{name}_hxl.csv"
+    return [write_fivew_workbook(out_dir / f"fivew_{name}.xlsx", data, max_lines, csv_name),
+            hxl.write_hxl_csv(out_dir / csv_name, fivew_table(data), FIVEW_COLUMNS),
             hxl.write_hxl_csv(out_dir / f"presence_{name}_hxl.csv", presence_table(data), PRESENCE_COLUMNS)]

@@ -58,8 +58,9 @@ def write_hxl_csv(path: str | Path, frame: pd.DataFrame, columns: list[tuple[str
         writer = csv.writer(fh)
         writer.writerow([header for _, header, _ in columns])
         writer.writerow([tag for _, _, tag in columns])
-        for record in frame.to_dict("records"):
-            writer.writerow([hxl_cell(record.get(key)) for key, _, _ in columns])
+        keys = [key for key, _, _ in columns]  # a column the frame lacks is written empty
+        for row in frame.reindex(columns=keys).itertuples(index=False, name=None):
+            writer.writerow([hxl_cell(value) for value in row])
     return path
 
 

@@ -9,12 +9,13 @@ drop from staging) find exactly the work left; `mark_staged` records it as done.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from warehouse import bulk
 from warehouse.db import as_utc, chunks, dialect_insert
 from warehouse.schema import raw_submissions as raw
 from warehouse.schema import submission_state as state
@@ -22,6 +23,17 @@ from warehouse.schema import submission_state as state
 PAGE_SIZE = 1000
 _STATE_COLUMNS = ("source", "version_key", "raw_id", "submitted_at", "updated_at", "deleted_at",
                   "validation_status", "load_id", "staged_version_key")
+_RAW_INSERT = ("load_id", "source", "form_id", "submission_key", "version_key", "submitted_at", "updated_at",
+               "deleted_at", "validation_status", "payload")
+_STATE_INSERT = ("form_id", "submission_key", *_STATE_COLUMNS)
+# orjson writes what json.dumps(ensure_ascii=False) would, ~10x faster; datetimes and other objects a file
+# export may hold are written with str() as before, and non-text keys are allowed
+_DUMPS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
+def dumps(payload) -> str:
+    """A payload as compact JSON text (UTF-8, not ASCII-escaped)."""
+    return orjson.dumps(payload, default=str, option=_DUMPS_OPTIONS).decode()
 
 
 def land(conn: Connection, records: list[dict], load_id: str) -> dict:
@@ -60,7 +72,7 @@ def _raw_row(record: dict, load_id: str, index: int) -> dict:
         "updated_at": as_utc(record.get("updated_at")),
         "deleted_at": as_utc(record.get("deleted_at")),
         "validation_status": record.get("validation_status"),
-        "payload": json.dumps(record.get("payload"), ensure_ascii=False, separators=(",", ":"), default=str),
+        "payload": dumps(record.get("payload")),
     }
 
 
@@ -103,7 +115,13 @@ def _insert_raw(conn: Connection, rows: list[dict]) -> None:
     stmt = dialect_insert(conn, raw).on_conflict_do_nothing(
         index_elements=["form_id", "submission_key", "version_key"]
     )
-    conn.execute(stmt, rows)
+    _bulk(conn, stmt, raw, _RAW_INSERT, rows)
+
+
+def _bulk(conn: Connection, stmt, table: sa.Table, names: tuple[str, ...], rows: list[dict]) -> None:
+    """executemany ``stmt`` on the driver with the named columns of ``rows`` (see warehouse.bulk)."""
+    bulk.executemany(conn, stmt, names, [[row[name] for row in rows] for name in names],
+                     [table.c[name].type for name in names])
 
 
 def _raw_ids(conn: Connection, form_id: str, rows: list[dict]) -> dict[tuple[str, str], int]:
@@ -131,7 +149,7 @@ def _upsert_state(conn: Connection, rows: list[dict]) -> None:
         index_elements=[state.c.form_id, state.c.submission_key],
         set_={name: stmt.excluded[name] for name in _STATE_COLUMNS},
     )
-    conn.execute(stmt, rows)
+    _bulk(conn, stmt, state, _STATE_INSERT, rows)
 
 
 def mark_deleted(conn: Connection, form_id: str, keys: Iterable[str], deleted_at, load_id: str) -> int:
@@ -148,6 +166,16 @@ def mark_deleted(conn: Connection, form_id: str, keys: Iterable[str], deleted_at
         )
         count += result.rowcount
     return count
+
+
+def current_rows(engine: Engine, form_id: str, chunk: int = 20_000) -> Iterator[tuple[str, str, str | None]]:
+    """(submission_key, version_key, validation_status) of every submission of the form, streamed in
+    chunks (a million-row form is never held at once)."""
+    query = sa.select(state.c.submission_key, state.c.version_key, state.c.validation_status).where(
+        state.c.form_id == form_id)
+    with engine.connect() as conn:
+        for part in conn.execution_options(yield_per=chunk).execute(query).partitions():
+            yield from part
 
 
 def current_keys(engine: Engine, form_id: str) -> dict[str, tuple]:
@@ -185,7 +213,7 @@ def pending(engine: Engine, form_id: str, batch_size: int = 5000) -> Iterator[li
         if not rows:
             return
         for row in rows:
-            row["payload"] = json.loads(row["payload"])
+            row["payload"] = orjson.loads(row["payload"])
         last = rows[-1]["submission_key"]
         yield rows
 
@@ -201,15 +229,17 @@ def pending_deletes(engine: Engine, form_id: str) -> list[tuple[str, str]]:
 
 def mark_staged(conn: Connection, form_id: str, pairs: Iterable[tuple[str, str]]) -> None:
     """Record that staging now reflects these (submission_key, version_key) pairs (or their deletion)."""
-    params = [{"b_form": form_id, "b_key": key, "b_version": version} for key, version in pairs]
-    if not params:
+    pairs = list(pairs)
+    if not pairs:
         return
     stmt = (
         state.update()
         .where(state.c.form_id == sa.bindparam("b_form"), state.c.submission_key == sa.bindparam("b_key"))
         .values(staged_version_key=sa.bindparam("b_version"))
     )
-    conn.execute(stmt, params)
+    keys, versions = [key for key, _ in pairs], [version for _, version in pairs]
+    bulk.executemany(conn, stmt, ("b_form", "b_key", "b_version"), [[form_id] * len(pairs), keys, versions],
+                     [state.c.form_id.type, state.c.submission_key.type, state.c.staged_version_key.type])
 
 
 def restage(conn: Connection, form_id: str) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from warehouse.columns import SQL_TYPES, SchemaDriftError, kind_of_dtype, kind_of_sql, to_series, to_values
 from warehouse.columns import write_kind
+from warehouse import bulk
 from warehouse.db import chunks
 
 __all__ = ["SchemaDriftError", "replace", "delete_submissions", "read_table", "table_name", "form_tables"]
@@ -130,7 +131,5 @@ def _insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
         return 0
     names = [str(c) for c in frame.columns]
     columns = [to_values(frame[c], kind_of_sql(table.c[str(c)].type)) for c in frame.columns]
-    rows = [dict(zip(names, values)) for values in zip(*columns)]
-    for batch in chunks(rows, 5000):
-        conn.execute(table.insert(), batch)
-    return len(rows)
+    bulk.insert(conn, table, names, columns)
+    return len(frame)

@@ -171,3 +171,38 @@ def test_rpm_people_reached_rows_carry_the_caseload_in_need_and_target_per_admin
     assert len([r for r in people if r["metric"] == "in-need"]) > 0
     reached = {r["location_pcode"] for r in people if r["metric"] == "reached"}
     assert reached == set(people_reached(sqlite_run["lines"]).by_admin2["admin2_pcode"])
+
+
+def test_a_table_longer_than_an_excel_sheet_goes_on_in_numbered_sheets(tmp_path, monkeypatch):
+    import pandas as pd
+    from openpyxl import Workbook, load_workbook
+
+    from reports import hrp_xlsx
+
+    monkeypatch.setattr(hrp_xlsx, "EXCEL_MAX_ROWS", 6)  # 2 header rows + 4 data rows per sheet
+    columns = [("partner", "Partner", "#org"), ("achieved", "Achieved", "#reached")]
+    frame = pd.DataFrame({"partner": [f"P{i}" for i in range(10)], "achieved": [float(i) for i in range(10)]})
+    book = Workbook(write_only=True)
+    titles = hrp_xlsx.write_long_table(book, "5W", columns, frame)
+    book.save(tmp_path / "t.xlsx")
+    assert titles == ["5W", "5W (2)", "5W (3)"]
+    read = load_workbook(tmp_path / "t.xlsx")
+    rows = [r for t in titles for r in hrp_xlsx.read_table(read[t])[2]]
+    assert [r["Partner"] for r in rows] == list(frame["partner"])
+    assert [r["Achieved"] for r in rows] == list(range(10))
+    assert read["5W"]["B3"].number_format == "#,##0.##" and read["5W"].freeze_panes == "A3"
+
+
+def test_a_5w_longer_than_the_workbook_limit_points_to_the_csv_that_holds_every_line(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    stage_fivew(url)
+    cfg = config(url, tmp_path / "reports")
+    cfg.fivew_workbook_max_lines = 3
+    files = {p.name: p for p in run_hrp(cfg, "load-1")}
+    book = next(p for name, p in files.items() if name.startswith("fivew_") and name.endswith(".xlsx"))
+    csv_name = next(name for name in files if name.startswith("fivew_") and name.endswith("_hxl.csv"))
+    note = load_workbook(book)["5W"]["A1"].value
+    assert "fivew_workbook_max_lines" in note and csv_name in note
+    _, _, rows = read_hxl_csv(files[csv_name])
+    assert len(rows) > 3  # the CSV still holds every line
+    dispose(url)

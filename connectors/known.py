@@ -1,0 +1,125 @@
+"""What the warehouse holds for one form, compact enough for a million submissions: 16 bytes each.
+
+A night compares what a server sends with what the warehouse holds: is this submission new, changed, or
+the same; which submissions has the server stopped sending (hard deletes)? Held as a dict of strings this
+is ~300 bytes per submission (300 MB for a national 5W), and it grows with the data. ``KnownVersions``
+keeps, per submission, the 64-bit hash of its key and the 64-bit hash of its (version, validation status)
+in two sorted numpy arrays, and compares a whole page at once.
+
+Hashes are Python's own (``hash`` of the text, fixed within the process; nothing is stored). Two different
+keys sharing a 64-bit hash has odds of about 1 in 10^7 for a form of a million submissions; it could make
+one edit wait for a later night or one delete go unseen until then, never lose or mix up data: every
+decision taken from the hashes is checked against the server's rows when they are landed.
+
+Rows are ``(submission_key, version_key, validation_status)``, read from the warehouse
+(``warehouse.raw.current_rows``) or, in tests, from a dict ``{key: (version, status)}``.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Iterable, Mapping
+
+import numpy as np
+
+KnownRows = Callable[[], Iterable[tuple]]  # () -> (key, version, status) of every submission held
+
+
+def rows_of(known) -> KnownRows:
+    """A ``KnownRows`` from a mapping ``{key: (version, status)}`` (read when called), a callable or None."""
+    if known is None:
+        return lambda: ()
+    if callable(known):
+        return known
+    if isinstance(known, Mapping):
+        return lambda: ((key, *tuple(value)[:2]) for key, value in known.items())
+    raise TypeError(f"known must be a mapping, a callable or None, not {type(known).__name__}")
+
+
+def key_hash(key) -> int:
+    return hash(str(key))
+
+
+def state_hash(version, status) -> int:
+    return hash((None if version is None else str(version), status))
+
+
+def hashes(values: Iterable, count: int, of=key_hash) -> np.ndarray:
+    return np.fromiter((of(v) for v in values), dtype=np.int64, count=count)
+
+
+class KnownVersions:
+    """Sorted key hashes with their state hashes and a flag for what ``dead`` calls no longer live."""
+
+    def __init__(self, rows: Iterable[tuple] = (), dead: Callable[[str], bool] | None = None):
+        keys, states, flags = array("q"), array("q"), array("b")
+        for key, version, status in rows:
+            keys.append(key_hash(key))
+            states.append(state_hash(version, status))
+            flags.append(bool(dead and dead(version)))
+        self._set(np.frombuffer(keys, dtype=np.int64), np.frombuffer(states, dtype=np.int64),
+                  np.frombuffer(flags, dtype=np.int8).astype(bool))
+        self._added_keys: list[np.ndarray] = []
+        self._added_states: list[np.ndarray] = []
+
+    def _set(self, keys: np.ndarray, states: np.ndarray, dead: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.states, self.dead = keys[order], states[order], dead[order]
+        self.seen = np.zeros(len(self.keys), dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def find(self, key_hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(positions, found mask, state hashes, dead flags) of the given key hashes; for a key not
+        found the position is meaningless, the state 0 and the flag False."""
+        n = len(key_hashes)
+        if not len(self.keys):
+            return (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64),
+                    np.zeros(n, dtype=bool))
+        pos = np.minimum(np.searchsorted(self.keys, key_hashes), len(self.keys) - 1)
+        found = self.keys[pos] == key_hashes
+        return pos, found, np.where(found, self.states[pos], 0), found & self.dead[pos]
+
+    def classify(self, keys: list, versions: list, statuses: list) -> tuple[np.ndarray, np.ndarray]:
+        """(new, changed) masks of a page of records: new = key unknown or held as dead (deleted),
+        changed = known and live with another (version, status)."""
+        n = len(keys)
+        _, found, held, dead = self.find(hashes(keys, n))
+        live = found & ~dead
+        current = hashes(zip(versions, statuses), n, of=lambda vs: state_hash(*vs))
+        return ~live, live & (held != current)
+
+    def add(self, keys: list, versions: list, statuses: list) -> None:
+        """Remember records landed this night (they win over what was held, see ``updated``)."""
+        n = len(keys)
+        self._added_keys.append(hashes(keys, n))
+        self._added_states.append(hashes(zip(versions, statuses), n, of=lambda vs: state_hash(*vs)))
+
+    def updated(self) -> KnownVersions:
+        """What is held once the records passed to ``add`` are landed (the last one of a key wins)."""
+        out = KnownVersions()
+        if not self._added_keys:
+            out._set(self.keys.copy(), self.states.copy(), self.dead.copy())
+            return out
+        added_keys = np.concatenate(self._added_keys)
+        keys = np.concatenate([self.keys, added_keys])
+        states = np.concatenate([self.states, np.concatenate(self._added_states)])
+        dead = np.concatenate([self.dead, np.zeros(len(added_keys), dtype=bool)])
+        # keep the last occurrence of each key: reverse, take the first of each unique key
+        rev = slice(None, None, -1)
+        _, first = np.unique(keys[rev], return_index=True)
+        out._set(keys[rev][first], states[rev][first], dead[rev][first])
+        return out
+
+    def stale(self, keys: list, versions: list, statuses: list) -> np.ndarray:
+        """Mark the page's keys as seen on the server; mask of rows unknown, dead or with another state."""
+        n = len(keys)
+        pos, found, held, dead = self.find(hashes(keys, n))
+        self.seen[pos[found]] = True
+        current = hashes(zip(versions, statuses), n, of=lambda vs: state_hash(*vs))
+        return ~found | dead | (held != current)
+
+    def unseen(self) -> set[int]:
+        """Key hashes held as live that no ``stale`` call has seen: the server no longer has them."""
+        return set(self.keys[~self.seen & ~self.dead].tolist())
