@@ -48,6 +48,11 @@ def hashes(values: Iterable, count: int, of=key_hash) -> np.ndarray:
     return np.fromiter((of(v) for v in values), dtype=np.int64, count=count)
 
 
+def state_hashes(versions: list, statuses: list) -> np.ndarray:
+    return np.fromiter((state_hash(v, s) for v, s in zip(versions, statuses)), dtype=np.int64,
+                       count=len(versions))
+
+
 class KnownVersions:
     """Sorted key hashes with their state hashes and a flag for what ``dead`` calls no longer live."""
 
@@ -87,14 +92,14 @@ class KnownVersions:
         n = len(keys)
         _, found, held, dead = self.find(hashes(keys, n))
         live = found & ~dead
-        current = hashes(zip(versions, statuses), n, of=lambda vs: state_hash(*vs))
+        current = state_hashes(versions, statuses)
         return ~live, live & (held != current)
 
     def add(self, keys: list, versions: list, statuses: list) -> None:
         """Remember records landed this night (they win over what was held, see ``updated``)."""
         n = len(keys)
         self._added_keys.append(hashes(keys, n))
-        self._added_states.append(hashes(zip(versions, statuses), n, of=lambda vs: state_hash(*vs)))
+        self._added_states.append(state_hashes(versions, statuses))
 
     def updated(self) -> KnownVersions:
         """What is held once the records passed to ``add`` are landed (the last one of a key wins)."""
@@ -117,7 +122,7 @@ class KnownVersions:
         n = len(keys)
         pos, found, held, dead = self.find(hashes(keys, n))
         self.seen[pos[found]] = True
-        current = hashes(zip(versions, statuses), n, of=lambda vs: state_hash(*vs))
+        current = state_hashes(versions, statuses)
         return ~found | dead | (held != current)
 
     def unseen(self) -> set[int]:

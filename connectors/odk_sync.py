@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from connectors.known import KnownVersions, hashes, rows_of, state_hash
+from connectors.known import KnownVersions, hashes, rows_of, state_hashes
 from connectors.odk import odata_time, to_record
 from connectors.records import Batch, PullSummary, later, window_start
 
@@ -45,8 +45,7 @@ def _classify(summary: PullSummary, known: KnownVersions, records: list[dict]) -
     lookback window) and deletes of rows never held count as nothing."""
     keys = [r["submission_key"] for r in records]
     _, found, held, _ = known.find(hashes(keys, len(keys)))
-    current = hashes(((r["version_key"], r["validation_status"]) for r in records), len(records),
-                     of=lambda vs: state_hash(*vs))
+    current = state_hashes([r["version_key"] for r in records], [r["validation_status"] for r in records])
     differs = ~(found & (held == current))
     deleted = np.array([r["deleted_at"] is not None for r in records], dtype=bool)
     summary.deleted += int((differs & deleted & found).sum())

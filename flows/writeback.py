@@ -28,24 +28,14 @@ from connectors.errors import SourceError
 from connectors.writeback import KOBO_STATUSES, ODK_STATES, kobo_set_status, odk_comment, odk_set_review
 from flows.config import Config, FormConfig
 from flows.pull import open_client, server_of
-from warehouse.db import UtcDateTime
 from warehouse.db import engine as get_engine
 from warehouse.schema import quarantine_issues as issues
 from warehouse.schema import raw_submissions as raw
 from warehouse.schema import submission_state as state
+from warehouse.schema import writeback_sent as sent_table
 
 log = logging.getLogger(__name__)
 
-metadata = sa.MetaData()
-sent_table = sa.Table(
-    "writeback_sent",
-    metadata,
-    sa.Column("form_id", sa.Text, primary_key=True),
-    sa.Column("submission_key", sa.Text, primary_key=True),
-    sa.Column("verdict", sa.Text, nullable=False),
-    sa.Column("digest", sa.String(64), nullable=False),
-    sa.Column("sent_at", UtcDateTime, nullable=False),
-)
 SKIP_STATUSES = (400, 404, 409, 410)  # about one submission: report it and go on with the others
 
 
@@ -67,7 +57,7 @@ def write_back(cfg: Config, kobo_status: str = KOBO_STATUSES[0], odk_state: str 
 
     ``clients`` maps source names to API clients (default: opened from the configuration)."""
     eng = get_engine(cfg.warehouse)
-    metadata.create_all(eng, checkfirst=True)
+    sent_table.create(eng, checkfirst=True)
     clients = clients if clients is not None else {}
     sent, failed = {}, []
     for form in cfg.forms:

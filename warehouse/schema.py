@@ -73,6 +73,16 @@ submission_state = sa.Table(
     sa.Column("staged_version_key", sa.Text),
 )
 
+writeback_sent = sa.Table(  # verdicts already written back to the servers (flows.writeback)
+    "writeback_sent",
+    metadata,
+    sa.Column("form_id", sa.Text, primary_key=True),
+    sa.Column("submission_key", sa.Text, primary_key=True),
+    sa.Column("verdict", sa.Text, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=False),
+)
+
 quarantine_issues = sa.Table(
     "quarantine_issues",
     metadata,
