@@ -62,29 +62,40 @@ def _file_stem(org: str) -> str:
 
 
 def _write_one(org: str, rows: pd.DataFrame, path: Path) -> None:
+    """The partner's workbook, streamed (openpyxl write-only mode: a large partner's list is written row
+    by row, not held and re-scanned as a whole sheet)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "To correct"
-    sheet.append([f"Submissions of {_safe_text(org)} held back from the cluster report"])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([f"{rows['submission_key'].nunique()} submission(s), {len(rows)} problem(s). Correct each one "
-                  "and send the submission again; it will be included in the next run."])
-    sheet.append([title for _, title, _ in COLUMNS])
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for record in rows.itertuples(index=False):
-        values = record._asdict()
-        sheet.append([_safe_text(values.get(column)) for column, _, _ in COLUMNS])
-        for cell in sheet[sheet.max_row]:
-            cell.data_type = "s"  # never a formula, even for text starting with '='
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("To correct")
     for index, (_, _, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[chr(64 + index)].width = width
     sheet.freeze_panes = "A4"
-    sheet.auto_filter.ref = f"A3:{chr(64 + len(COLUMNS))}{max(sheet.max_row, 3)}"
+    sheet.auto_filter.ref = f"A3:{chr(64 + len(COLUMNS))}{3 + len(rows)}"
+
+    def cells(values, font=None, alignment=None):
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # never a formula, even for text starting with '='
+            if font is not None:
+                cell.font = font
+            if alignment is not None:
+                cell.alignment = alignment
+            out.append(cell)
+        return out
+
+    sheet.append(cells([f"Submissions of {_safe_text(org)} held back from the cluster report"],
+                       Font(bold=True, size=13)))
+    sheet.append(cells([f"{rows['submission_key'].nunique()} submission(s), {len(rows)} problem(s). Correct "
+                        "each one and send the submission again; it will be included in the next run."]))
+    sheet.append(cells([title for _, title, _ in COLUMNS], Font(bold=True)))
+    wrap = Alignment(wrap_text=True, vertical="top")
+    columns = [rows[column].tolist() if column in rows else [None] * len(rows) for column, _, _ in COLUMNS]
+    for values in zip(*columns):
+        sheet.append(cells([_safe_text(v) for v in values], alignment=wrap))
     book.save(path)
 
 
