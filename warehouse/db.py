@@ -96,6 +96,13 @@ def _tune_sqlite(eng: Engine) -> None:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # 64 MB of page cache (the default is 2 MB): a night's key lookups and index inserts into tables of
+        # a million submissions otherwise go back to the file for most pages
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA temp_store=MEMORY")
+        # checkpoint the WAL every 64 MB, not every 4 MB: a page of 1,000 submissions is ~2 MB of JSON, and
+        # each checkpoint syncs the file to disk (~25 ms), which made commits a third of the pull
+        cur.execute("PRAGMA wal_autocheckpoint=16384")
         cur.close()
 
     @event.listens_for(eng, "begin")
@@ -143,6 +150,23 @@ class UtcDateTime(TypeDecorator):
         if value is not None and dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
+
+    def bind_processor(self, dialect):
+        """On SQLite, one step from any accepted value to SQLite's stored text (what
+        ``process_bind_param`` followed by SQLite's DATETIME processor gives, ~5x faster: a night binds
+        millions of these)."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value):
+            if type(value) is not datetime:
+                value = as_utc(value)
+                if value is None:
+                    return None
+            if value.tzinfo is not None:
+                value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            return value.isoformat(" ", "microseconds")
+        return process
 
     def process_result_value(self, value, dialect):
         return as_utc(value)
