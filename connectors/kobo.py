@@ -120,6 +120,12 @@ class KoboClient:
             yield results
             url, params = (page.get("next") if results else None), None
 
+    def count(self, asset_uid: str, query=None) -> int:
+        """How many submissions match ``query`` (one request for one light row; the server's ``count``)."""
+        page = self.session.get_json(data_path(asset_uid), page_params(0, 1, query, ["_id"], DEFAULT_SORT),
+                                     what=f"counting the submissions of asset {asset_uid}")
+        return int(page.get("count") or 0)
+
     def get_by_ids(self, asset_uid: str, ids: list[int], chunk: int = 200,
                    form_id: str | None = None) -> Iterator[list[dict]]:
         """Full rows of the given ``_id`` values, ``chunk`` ids per query (``{"_id": {"$in": [...]}}``)."""

@@ -28,6 +28,13 @@ def kobo_time(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def window_query(cursor, overlap: timedelta | int) -> dict | None:
+    """The incremental pass's query: rows submitted since ``cursor`` minus the overlap (None: all rows)."""
+    overlap = overlap if isinstance(overlap, timedelta) else timedelta(minutes=overlap)
+    start = window_start(cursor, overlap)
+    return {"_submission_time": {"$gte": kobo_time(start)}} if start else None
+
+
 def is_tombstone(version_key: str | None) -> bool:
     return bool(version_key) and str(version_key).endswith(TOMBSTONE_SUFFIX)
 
@@ -64,9 +71,7 @@ def pull(client, asset_uid: str, form_id: str, cursor, overlap: timedelta,
     """
     known = known if known is not None else KnownVersions()
     summary = summary or PullSummary(cursor=cursor)
-    start = window_start(cursor, overlap)
-    query = {"_submission_time": {"$gte": kobo_time(start)}} if start else None
-    for rows in client.iter_pages(asset_uid, query=query, form_id=form_id):
+    for rows in client.iter_pages(asset_uid, query=window_query(cursor, overlap), form_id=form_id):
         records = [to_record(row, form_id, client.source) for row in rows]
         _count(summary, known, records)
         latest = max((r["submitted_at"] for r in records if r["submitted_at"] is not None), default=None)

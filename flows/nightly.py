@@ -7,6 +7,9 @@ already landed is still staged, and the next night resumes from the last committ
 
 from __future__ import annotations
 
+import logging
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -16,27 +19,57 @@ from prefect.cache_policies import NO_CACHE
 from flows import ccpm, progress
 from flows.config import Config, load_config
 from flows.pull import pull_all, pull_form
-from flows.stage import stage_all, stage_form, validation_context
+from flows.gc_tuning import fewer_collections
+from flows.pull_process import pull_in_child, worth_a_process
+from flows.stage import Stager, StageSummary, stage_all, stage_form, validation_context
+from transforms.validate_suite import warm_up
 from warehouse import schema, state
 from warehouse.db import engine as get_engine
 
 SUMMARY_ARTIFACT_KEY = "clustermon-night-summary"
+log = logging.getLogger(__name__)
 
 
 @task(name="pull", cache_policy=NO_CACHE, task_run_name="pull-{form.form}")
-def pull_task(cfg: Config, form) -> dict:
-    return pull_form(cfg, form, progress=progress.report_pull)
+def pull_task(cfg: Config, form, load_id: str, context) -> dict:
+    """Pull one form and stage what lands as it goes (``flows.stage.Stager``); ``stage`` in the result
+    is what was staged on the way."""
+    collect: list = []
+    stager = Stager(cfg, form.form, load_id, context, collect=collect)
+    second = worth_a_process(cfg, form)
+    if second:
+        pulled = pull_in_child(cfg, form, stager, progress=progress.report_pull)
+    else:
+        pulled = pull_form(cfg, form, progress=progress.report_pull, stager=stager)
+    pulled["stage"] = stage_result(stager.summary, collect)
+    pulled["second_process"] = second
+    return pulled
 
 
 @task(name="stage", cache_policy=NO_CACHE, task_run_name="stage-{form_id}")
 def stage_task(cfg: Config, form_id: str, load_id: str, context) -> dict:
-    collect = []
-    summary = stage_form(cfg, form_id, load_id, context, collect=collect)
-    issues = summary.issues
-    result = summary.as_dict()
-    result["issues"] = issues
-    result["validation_results"] = collect
-    return result
+    """Stage what is still pending: deletes, and what the pull did not stage (an earlier night's crash,
+    file imports, a batch the pull's staging stopped on)."""
+    collect: list = []
+    return stage_result(stage_form(cfg, form_id, load_id, context, collect=collect), collect)
+
+
+def stage_result(summary: StageSummary, collect: list) -> dict:
+    return {**summary.as_dict(), "issues": summary.issues, "validation_results": collect}
+
+
+def merge_staged(pulls: list[dict], staged: list[dict]) -> list[dict]:
+    """One stage result per form: what its pull staged on the way plus what the staging step did."""
+    early = {p["form"]: p.pop("stage") for p in pulls if "stage" in p}
+    merged = []
+    for result in staged:
+        first = early.pop(result["form"], None)
+        if first is not None:
+            result = {**result, **{k: first[k] + result[k] for k in
+                                   ("staged", "quarantined", "deleted", "warnings", "issues",
+                                    "validation_results")}}
+        merged.append(result)
+    return merged
 
 
 @task(name="write-back", cache_policy=NO_CACHE)
@@ -71,28 +104,66 @@ def feedback_task(cfg: Config, stage_results: list[dict]) -> list[str]:
     return [str(p) for p in write_feedback(cfg, stage_results)]
 
 
-def run_night(cfg: Config) -> dict:
-    """The night as plain calls of the tasks above (inside a flow run they are tracked task runs)."""
-    logger = get_run_logger()
+def run_night(cfg: Config, plain: bool = False) -> dict:
+    """The night as calls of the tasks above: inside a flow run they are tracked task runs; ``plain``
+    calls their functions directly (no Prefect server; the benchmarks time the night's own work so).
+    ``seconds`` in the summary says where the night's time went, step by step."""
+    with fewer_collections():
+        return _night(cfg, (lambda t: t.fn) if plain else (lambda t: t), log if plain else get_run_logger(),
+                      plain)
+
+
+def _night(cfg: Config, call, logger, plain: bool) -> dict:
+    step = Steps()
+    warm_up()
     schema.create_all(get_engine(cfg.warehouse))
     night_id = state.start_load(get_engine(cfg.warehouse), "night", "*")
-    pulls, failed = pull_all(cfg, pull_task, logger)
     context = validation_context(cfg)
-    staged, stage_failed = stage_all(cfg, stage_task, night_id, context, logger)
-    written = writeback_task(cfg) if cfg.write_back else {"sent": {}, "failed": []}
+    with step("pull"):
+        pulls, failed = pull_all(cfg, lambda c, form: call(pull_task)(c, form, night_id, context), logger)
+    with step("stage"):
+        staged, stage_failed = stage_all(cfg, call(stage_task), night_id, context, logger)
+    staged = merge_staged(pulls, staged)
+    with step("write_back"):
+        written = call(writeback_task)(cfg) if cfg.write_back else {"sent": {}, "failed": []}
     failed = failed + stage_failed + written["failed"]
-    scores, inputs = score_task(cfg, night_id)
-    files = report_task(cfg, inputs) + hrp_task(cfg, night_id) + feedback_task(cfg, staged)
+    with step("ccpm"):
+        scores, inputs = call(score_task)(cfg, night_id)
+        files = call(report_task)(cfg, inputs)
+    with step("hrp"):
+        files += call(hrp_task)(cfg, night_id)
+    with step("feedback"):
+        files += call(feedback_task)(cfg, staged)
     summary = night_summary(pulls, staged, failed, scores, files)
     summary["warnings"] = [w for s in staged for w in s.get("warnings", [])]
     summary["written_back"] = written["sent"]
+    summary["seconds"] = step.rounded()
     state.finish_load(get_engine(cfg.warehouse), night_id, "failed" if failed else "ok",
                       {"new": summary["new"], "changed": summary["changed"], "deleted": summary["deleted"],
                        "quarantined": summary["quarantined"], "staged": summary["staged"]},
                       message="; ".join(f["message"] for f in failed) or None)
-    create_markdown_artifact(key=SUMMARY_ARTIFACT_KEY, markdown=summary_markdown(summary),
-                             description="Cluster Monitor nightly run")
+    if not plain:
+        create_markdown_artifact(key=SUMMARY_ARTIFACT_KEY, markdown=summary_markdown(summary),
+                                 description="Cluster Monitor nightly run")
     return summary
+
+
+class Steps:
+    """``with steps("pull"): ...`` adds the block's wall time to its step."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+
+    def rounded(self) -> dict[str, float]:
+        return {name: round(value, 2) for name, value in self.seconds.items()}
 
 
 PULL_COUNTS = ("pages", "rows", "new", "changed", "deleted", "unchanged")

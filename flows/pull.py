@@ -57,8 +57,9 @@ class PullError(RuntimeError):
         self.form_id, self.source = form_id, source
 
 
-def land_batch(conn, batch: Batch, load_id: str) -> dict:
-    """Land one batch on ``conn``; counts per submission: new, changed, deleted, unchanged.
+def land_batch(conn, batch: Batch, load_id: str) -> tuple[dict, list[dict]]:
+    """Land one batch on ``conn``; counts per submission (new, changed, deleted, unchanged) and the live
+    records whose version became current (what staging has to load next).
 
     Deleted records (KoBo tombstones, ODK soft deletes) are landed apart so that ``raw.land``'s counts
     tell deletes from edits: a deleted record that is new or changed to the warehouse is a delete (a
@@ -67,22 +68,27 @@ def land_batch(conn, batch: Batch, load_id: str) -> dict:
     live = [r for r in batch.records if r["deleted_at"] is None]
     gone = [r for r in batch.records if r["deleted_at"] is not None]
     counts = {"new": 0, "changed": 0, "deleted": 0, "unchanged": 0}
+    current: list[dict] = []
     if live:
-        for name, n in raw.land(conn, live, load_id).items():
+        landed = raw.land(conn, live, load_id)
+        for name, n in landed.items():
             counts[name] += n
+        current = [r for r in live if (r["form_id"], r["submission_key"], r["version_key"]) in landed.written]
     if gone:
         landed = raw.land(conn, gone, load_id)
         counts["deleted"] += landed["new"] + landed["changed"]
         counts["unchanged"] += landed["unchanged"]
-    return counts
+    return counts, current
 
 
 def land_batches(url: str, source: str, form_id: str, load_id: str, batches, progress: Progress | None = None,
-                 totals: dict | None = None) -> dict:
+                 totals: dict | None = None, stager=None) -> dict:
     """Land every batch; a batch's rows and its cursor commit together or not at all.
 
     Returns (and keeps updating ``totals`` as it goes, so a caller still has them after a failure)
     the pages and rows landed and the counts of ``land_batch``; ``progress`` is called after each batch.
+    ``stager`` (a ``flows.stage.Stager``), when given, receives each committed batch's new current
+    versions and stages them while the pull goes on, from memory (staging never reads them back).
     """
     eng = get_engine(url)
     totals = totals if totals is not None else {}
@@ -90,22 +96,29 @@ def land_batches(url: str, source: str, form_id: str, load_id: str, batches, pro
         totals.setdefault(name, 0)
     for batch in batches:
         with eng.begin() as conn:
-            counts = land_batch(conn, batch, load_id) if batch.records else {}
+            counts, current = land_batch(conn, batch, load_id) if batch.records else ({}, [])
             if batch.cursor:
                 state.set_cursor(conn, source, form_id, batch.cursor, load_id)
         for name, n in counts.items():
             totals[name] += n
         totals["pages"] += 1
         totals["rows"] += len(batch.records)
+        if stager is not None and current:
+            stager.add(current)
         if progress:
             progress(form_id, totals["pages"], totals["rows"])
+    if stager is not None:
+        stager.flush()
     return totals
 
 
-def pull_form(cfg: Config, form: FormConfig, progress: Progress | None = None, client=None) -> dict:
+def pull_form(cfg: Config, form: FormConfig, progress: Progress | None = None, client=None,
+              stager=None) -> dict:
     """One night's pull of one form. Returns the summary: pages read, rows landed, new, changed, deleted,
     unchanged (rows read again and found identical) and the cursor. Raises ``PullError`` naming the form
-    and the server when the pull fails; the ``loads`` row then says ``failed`` with what was landed."""
+    and the server when the pull fails; the ``loads`` row then says ``failed`` with what was landed.
+    ``stager``: stage what lands as the pull goes (see ``land_batches``); what it has not staged when the
+    pull fails stays pending in raw for ``flows.stage.stage_form``."""
     source = cfg.source(form.source)
     eng = get_engine(cfg.warehouse)
     load_id = state.start_load(eng, source.name, form.form)
@@ -115,7 +128,7 @@ def pull_form(cfg: Config, form: FormConfig, progress: Progress | None = None, c
         cursor = state.get_cursor(eng, source.name, form.form)
         night = open_night(client, source, form, cursor, timedelta(minutes=cfg.overlap_minutes),
                            known_versions(cfg.warehouse, form.form))
-        land_batches(cfg.warehouse, source.name, form.form, load_id, night, progress, landed)
+        land_batches(cfg.warehouse, source.name, form.form, load_id, night, progress, landed, stager)
     except Exception as exc:
         message = (f"form {form.form} from source {source.name} ({server_of(source)}): the pull "
                    f"stopped after landing {landed.get('rows', 0)} rows; they are kept with their cursor and "

@@ -149,6 +149,46 @@ def stage_form(cfg: Config, form_id: str, load_id: str, context: Context | None 
     return summary
 
 
+class Stager:
+    """Stages a form's records as the pull lands them, from memory, in batches of ``batch_size``.
+
+    The pull hands over each committed page's new current versions (``flows.pull.land_batches``); the
+    stager keeps the latest record per submission and stages a full batch with ``stage_batch``, so a
+    night parses and reads every payload once. A batch that fails (schema drift, a database error)
+    stops staging as the pull goes, never the pull: its records and every later one stay pending in raw,
+    and ``stage_form`` after the pull stages them or reports the failure as a night without the stager
+    does. ``summary`` counts what was staged; ``collect`` receives the GX validation results.
+    """
+
+    def __init__(self, cfg: Config, form_id: str, load_id: str, context: Context | None = None,
+                 collect: list | None = None, batch_size: int = STAGE_BATCH):
+        self.url, self.load_id, self.batch_size, self.collect = cfg.warehouse, load_id, batch_size, collect
+        self.form = load_form(form_id, lists=list_files(cfg))
+        self.context = context if context is not None else validation_context(cfg)
+        self.summary = StageSummary(form_id)
+        self.pending: dict[str, dict] = {}
+        self.stopped: Exception | None = None
+
+    def add(self, records: list[dict]) -> None:
+        if self.stopped is not None:
+            return
+        for record in records:
+            self.pending[record["submission_key"]] = record
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        records, self.pending = list(self.pending.values()), {}
+        if not records or self.stopped is not None:
+            return
+        try:
+            stage_batch(self.url, self.form, records, self.context, self.load_id, self.summary, self.collect)
+        except Exception as exc:  # left pending for stage_form, which reports it
+            self.stopped = exc
+            log.warning("form %s: staging during the pull stopped (%s: %s); what is not staged stays pending "
+                        "for the staging step", self.form.form_id, type(exc).__name__, exc)
+
+
 def stage_all(cfg: Config, stage: Callable, load_id: str, context: Context | None = None,
               logger=None) -> tuple[list[dict], list[dict]]:
     """Stage every configured form with ``stage(cfg, form_id, load_id, context) -> dict``; a form that

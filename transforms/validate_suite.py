@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from functools import lru_cache
 
 from forms.definition import Field, FormDef
@@ -23,9 +24,26 @@ FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">"}
 NUMERIC = {"integer", "decimal", "range"}
 
 
-@lru_cache(maxsize=1)
+_CONTEXT_LOCK = threading.Lock()
+
+
+def warm_up() -> threading.Thread:
+    """Import Great Expectations and build the context in a background thread (importing it costs 3-4 s
+    of CPU): a night starts this before its pull, whose waits on the server then hide most of it."""
+    thread = threading.Thread(target=gx_context, name="clustermon-gx-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def gx_context():
-    """The process's ephemeral GX context, with one pandas data source, analytics and progress bars off."""
+    """The process's ephemeral GX context, with one pandas data source, analytics and progress bars off
+    (built once; thread-safe, so a warm-up thread and the night can both ask for it)."""
+    with _CONTEXT_LOCK:
+        return _gx_context()
+
+
+@lru_cache(maxsize=1)
+def _gx_context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,

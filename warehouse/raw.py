@@ -36,23 +36,32 @@ def dumps(payload) -> str:
     return orjson.dumps(payload, default=str, option=_DUMPS_OPTIONS).decode()
 
 
-def land(conn: Connection, records: list[dict], load_id: str) -> dict:
+class Landed(dict):
+    """Counts per submission (``new``, ``changed``, ``unchanged``), plus ``written``: the
+    (form_id, submission_key, version_key) of every submission whose current state this landing set
+    (new or changed), i.e. what staging has to reflect next."""
+
+    def __init__(self):
+        super().__init__(new=0, changed=0, unchanged=0)
+        self.written: set[tuple[str, str, str]] = set()
+
+
+def land(conn: Connection, records: list[dict], load_id: str) -> Landed:
     """Land connector records (see docs/architecture.md) in the caller's transaction.
 
     New versions go to raw_submissions (a version already there is ignored); submission_state is upserted.
     Returns counts per submission: new (key never seen), changed (other version_key, validation status
-    or deleted_at), unchanged.
+    or deleted_at), unchanged; and which versions became current (``Landed.written``).
     """
-    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    landed = Landed()
     for page in chunks(records, PAGE_SIZE):
         by_form: dict[str, list[dict]] = {}
         for index, record in enumerate(page):
             row = _raw_row(record, load_id, index)
             by_form.setdefault(row["form_id"], []).append(row)
         for form_id, rows in by_form.items():
-            for name, n in _land_form_page(conn, form_id, rows).items():
-                counts[name] += n
-    return counts
+            _land_form_page(conn, form_id, rows, landed)
+    return landed
 
 
 def _raw_row(record: dict, load_id: str, index: int) -> dict:
@@ -76,21 +85,20 @@ def _raw_row(record: dict, load_id: str, index: int) -> dict:
     }
 
 
-def _land_form_page(conn: Connection, form_id: str, rows: list[dict]) -> dict:
+def _land_form_page(conn: Connection, form_id: str, rows: list[dict], landed: Landed) -> None:
     latest = {row["submission_key"]: row for row in rows}  # the last version of a key in the page wins
     existing = _states(conn, form_id, list(latest))
-    counts = {"new": 0, "changed": 0, "unchanged": 0}
     to_upsert = []
     for key, row in latest.items():
         kind = _classify(row, existing.get(key))
-        counts[kind] += 1
+        landed[kind] += 1
         if kind != "unchanged":
             to_upsert.append(row)
+            landed.written.add((form_id, key, row["version_key"]))
     # the current version of a known submission is already in raw: only other versions can be new
     _insert_raw(conn, [r for r in rows if existing.get(r["submission_key"], (None,))[0] != r["version_key"]])
     raw_ids = _raw_ids(conn, form_id, to_upsert)
     _upsert_state(conn, [_state_row(r, raw_ids[(r["submission_key"], r["version_key"])]) for r in to_upsert])
-    return counts
 
 
 def _classify(row: dict, current: tuple | None) -> str:

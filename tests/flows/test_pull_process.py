@@ -1,0 +1,91 @@
+"""A large form's pull runs in a second process while the night stages what it lands: same warehouse,
+same counts, and a failure in that process still reaches the night as the form's failure."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import sqlalchemy as sa
+
+from connectors.sandbox import Sandbox
+from flows.config import parse_config
+from flows.nightly import pull_task
+from flows.pull import PullError
+from flows.pull_process import worth_a_process
+from flows.stage import validation_context
+from warehouse import schema, state
+from warehouse.db import dispose, engine
+
+FORM = "ccpm_partner"
+TOKEN_ENV = "CLUSTERMON_TEST_PULL_PROCESS_TOKEN"
+KOBO_DATA = "/api/v2/assets/"
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(port=0, seed=5, forms={FORM: 23}) as server:
+        yield server
+
+
+def config(sandbox, url: str, parallel_from: int, monkeypatch):
+    monkeypatch.delenv("CLUSTERMON_WAREHOUSE_URL", raising=False)
+    monkeypatch.setenv(TOKEN_ENV, sandbox.token)
+    cfg = parse_config({
+        "country": "SSD", "cluster": "CCCM", "warehouse": url, "page_size": 10,
+        "parallel_pull_from": parallel_from,
+        "sources": {"kobo": {"kind": "kobo", "url": sandbox.url, "token_env": TOKEN_ENV}},
+        "forms": [{"form": FORM, "source": "kobo", "asset_uid": sandbox.asset_uid(FORM)}],
+    })
+    schema.create_all(engine(url))
+    return cfg
+
+
+def pull(cfg) -> dict:
+    load_id = state.start_load(engine(cfg.warehouse), "night", "*")
+    return pull_task.fn(cfg, cfg.forms[0], load_id, validation_context(cfg))
+
+
+def left_behind(url: str) -> dict:
+    """Every staging table, the quarantine and the staged marks, as sorted rows."""
+    with engine(url).connect() as conn:
+        names = [n for n in sa.inspect(conn).get_table_names() if n.startswith("stg_")]
+        rows = {name: conn.execute(sa.text(f'select * from "{name}"')).all() for name in names}
+        rows["quarantine"] = conn.execute(sa.text(
+            "select form_id, submission_key, rule, field, value from quarantine")).all()
+        rows["marks"] = conn.execute(sa.text(
+            "select submission_key, version_key = staged_version_key from submission_state")).all()
+    return {name: sorted(map(tuple, values), key=repr) for name, values in rows.items()}
+
+
+def test_only_a_pull_of_at_least_the_threshold_gets_a_second_process(sandbox, tmp_path, monkeypatch):
+    cfg = config(sandbox, f"sqlite:///{tmp_path / 'w.db'}", 23, monkeypatch)
+    assert worth_a_process(cfg, cfg.forms[0])
+    assert not worth_a_process(dataclasses.replace(cfg, parallel_pull_from=24), cfg.forms[0])
+    assert not worth_a_process(dataclasses.replace(cfg, parallel_pull_from=0), cfg.forms[0])
+
+
+def test_a_pull_in_a_second_process_leaves_what_one_process_leaves(sandbox, tmp_path, monkeypatch):
+    one = config(sandbox, f"sqlite:///{tmp_path / 'one.db'}", 0, monkeypatch)
+    two = config(sandbox, f"sqlite:///{tmp_path / 'two.db'}", 1, monkeypatch)
+    alone, beside = pull(one), pull(two)
+    assert (alone["second_process"], beside["second_process"]) == (False, True)
+    for result in (alone, beside):
+        assert (result["rows"], result["new"], result["stage"]["staged"] + result["stage"]["quarantined"]) == \
+            (23, 23, 23)
+    assert beside["stage"]["staged"] == alone["stage"]["staged"]
+    assert left_behind(two.warehouse) == left_behind(one.warehouse)
+    assert all(staged for _, staged in left_behind(two.warehouse)["marks"])
+    dispose(one.warehouse), dispose(two.warehouse)
+
+
+def test_a_failed_pull_process_fails_the_form_and_keeps_what_it_landed(sandbox, tmp_path, monkeypatch):
+    cfg = config(sandbox, f"sqlite:///{tmp_path / 'w.db'}", 1, monkeypatch)
+    # the count request and two pages go through; the third page is reset, then refused for good
+    sandbox.inject([{"kind": "abort_after_pages", "pages": 3, "times": 1, "path": KOBO_DATA},
+                    {"status": 403, "path": KOBO_DATA}])
+    with pytest.raises(PullError, match=f"form {FORM}.*stopped after landing 20 rows"):
+        pull(cfg)
+    marks = left_behind(cfg.warehouse)["marks"]
+    assert len(marks) == 20  # two pages of ten, landed with their cursor
+    dispose(cfg.warehouse)
