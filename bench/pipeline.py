@@ -33,25 +33,13 @@ def config(spec: dict):
 
 
 def plain_night(cfg, phases: Phases) -> dict:
-    """The steps of ``flows.nightly.run_night`` as plain calls, each timed."""
-    from flows import ccpm
-    from flows.pull import pull_form
-    from flows.stage import stage_form, validation_context
-    from warehouse import schema, state
-    from warehouse.db import engine
+    """``flows.nightly.run_night`` with its tasks called as plain functions (no Prefect server); the
+    phases are the night's own step timings."""
+    from flows.nightly import run_night
 
-    schema.create_all(engine(cfg.warehouse))
-    night_id = state.start_load(engine(cfg.warehouse), "night", "*")
-    with phases("pull"):
-        pulled = [pull_form(cfg, form) for form in cfg.forms]
-    with phases("stage"):
-        context = validation_context(cfg)
-        staged = [stage_form(cfg, form.form, night_id, context).as_dict() for form in cfg.forms]
-    with phases("score+report"):
-        inputs = ccpm.gather(cfg)
-        ccpm.score_cycle(cfg, night_id, inputs)
-        ccpm.write_report(cfg, inputs)
-    return {"pulled": sum(p["rows"] for p in pulled), "staged": staged, "pulls": pulled}
+    summary = run_night(cfg, plain=True)
+    phases.times.update(summary["seconds"])
+    return {"pulled": summary["pulled"], "staged": summary["staged"], "quarantined": summary["quarantined"]}
 
 
 def prefect_night(cfg, phases: Phases) -> dict:
@@ -73,6 +61,7 @@ def prefect_night(cfg, phases: Phases) -> dict:
 
     with phases("night"):
         summary = night()
+    phases.times.update(summary["seconds"])
     return {"pulled": summary["pulled"], "staged": summary["staged"], "quarantined": summary["quarantined"]}
 
 

@@ -34,8 +34,9 @@ def workdir():
         shutil.rmtree(path, ignore_errors=True)
 
 
-def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str) -> dict:
-    spec = {**hello, "warehouse": warehouse, "workdir": str(work), "prefect": opts.get("prefect", False)}
+def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, rows: int) -> dict:
+    spec = {**hello, "warehouse": warehouse, "workdir": str(work), "prefect": opts.get("prefect", False),
+            "rows": rows}
     if opts.get("profile"):
         spec["profile"] = str(Path(opts["profile"]) / f"{tag}.prof")
     result = workload("night", spec)
@@ -64,7 +65,7 @@ def run(sizes: Sizes, only: set[str], opts: dict, log=print) -> dict:
             log(f"floor: {results['floor']}")
         sqlite_url = f"sqlite:///{work / 'warehouse.db'}"
         if want("full_load_sqlite") or want("incremental_night"):
-            results["full_load_sqlite"] = night_figure(hello, sqlite_url, work, opts, "full_load_sqlite")
+            results["full_load_sqlite"] = night_figure(hello, sqlite_url, work, opts, "full_load_sqlite", sizes.full)
             log(f"full_load_sqlite: {results['full_load_sqlite']}")
         if want("naive_alternative"):
             r = workload("naive", {**hello, "workdir": str(work)})
@@ -72,12 +73,12 @@ def run(sizes: Sizes, only: set[str], opts: dict, log=print) -> dict:
             log(f"naive_alternative: {results['naive_alternative']}")
         if want("full_load_postgres"):
             with fresh_database(opts.get("postgres_url")) as pg_url:
-                results["full_load_postgres"] = night_figure(hello, pg_url, work, opts, "full_load_postgres")
+                results["full_load_postgres"] = night_figure(hello, pg_url, work, opts, "full_load_postgres", sizes.full)
             log(f"full_load_postgres: {results['full_load_postgres']}")
         if want("incremental_night"):
             edit_and_add(hello, sizes.full, sizes.new, sizes.edited)
             inc = night_figure(hello, sqlite_url, work, {**opts, "prefect": opts.get("prefect_incremental", True)},
-                               "incremental_night")
+                               "incremental_night", sizes.full + sizes.new)
             inc["note"] = (f"{sizes.new} new + {sizes.edited} edited on {sizes.full}; Prefect start-up "
                            f"{inc['phases'].get('prefect_start', 0):.1f} s not counted")
             results["incremental_night"] = inc
@@ -85,7 +86,7 @@ def run(sizes: Sizes, only: set[str], opts: dict, log=print) -> dict:
     if want("full_load_100k"):
         with workdir() as work, sandbox_process(sizes.small) as hello:
             results["full_load_100k"] = night_figure(hello, f"sqlite:///{work / 'warehouse.db'}", work, opts,
-                                                     "full_load_100k")
+                                                     "full_load_100k", sizes.small)
             log(f"full_load_100k: {results['full_load_100k']}")
     if want("ccpm_2000"):
         with workdir() as work:
