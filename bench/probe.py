@@ -26,5 +26,9 @@ class Phases:
 
 
 def peak_mb() -> float:
-    """Peak resident set size of this process so far, in MB (Linux reports ru_maxrss in KiB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """Peak resident set size of this process so far plus the largest of its finished child processes
+    (a night's second pull process runs beside it), in MB; Linux reports ru_maxrss in KiB. The sum is an
+    upper bound of what both held at once."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round((own + children) / 1024, 1)

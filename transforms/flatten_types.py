@@ -66,9 +66,9 @@ def _structured(raw: pd.Series) -> pd.Series:
     return raw.map(type).isin([dict, list])
 
 
-def _text(raw: pd.Series) -> pd.Series:
+def _text(raw: pd.Series, all_text: bool | None = None) -> pd.Series:
     """Scalars as text (integral floats without '.0'); containers and empties become null."""
-    if _all_text(raw):
+    if _all_text(raw) if all_text is None else all_text:
         return raw.where(_present(raw)).astype("str")
     out = raw.where(_present(raw) & ~_structured(raw))
     other = out.notna() & ~out.map(type).isin([str])
@@ -145,7 +145,8 @@ def _geopoint(field, column, raw, codes):
 
 
 def _select_multiple(field, column, raw, codes):
-    text = _text(raw).str.split().str.join(" ")
+    all_text = _all_text(raw)
+    text = _text(raw, all_text).str.split().str.join(" ")
     text = text.where(text != "")
     out = {column: text.astype("str")}
     answered = text.notna()
@@ -153,13 +154,22 @@ def _select_multiple(field, column, raw, codes):
     for code in codes:
         out[f"{column}__{code}"] = padded.str.contains(f" {code} ", regex=False).astype("boolean") \
             .where(answered, pd.NA)
-    return out, _present(raw) & _structured(raw)
+    return out, _untypable(raw, all_text)
 
 
 def _plain_text(field, column, raw, codes):
     if field.type in GEOLINE and raw.map(type).isin([dict]).any():
         raw = raw.map(_geojson_text)
-    return {column: _text(raw)}, _present(raw) & _structured(raw)
+    all_text = _all_text(raw)
+    return {column: _text(raw, all_text)}, _untypable(raw, all_text)
+
+
+def _untypable(raw: pd.Series, all_text: bool) -> pd.Series:
+    """Given values that are containers (a list or a group where one answer belongs); none when every
+    value is text, KoBo's case (checked once per column by the caller)."""
+    if all_text:
+        return pd.Series(False, index=raw.index)
+    return _present(raw) & _structured(raw)
 
 
 TYPERS = {"integer": _integer, "decimal": _decimal, "date": _date, "datetime": _datetime,
