@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from transforms.hrp_fivew import Lists, in_period
+from transforms.hrp_fivew import Lists
 from transforms.hrp_framework import HrpFramework
 from transforms.hrp_targets import targets_by_unit
 from transforms.people_reached import PeopleReached, people_reached, people_reached_by_month
-from warehouse.staging import read_table
+from warehouse.hrp_reads import read_fivew_lines, read_progress
 
 
 @dataclass
@@ -74,12 +74,13 @@ class HrpReportData:
 
 
 def load_hrp_report_data(engine: Engine, framework: HrpFramework, lists: Lists, *, country: str,
-                         cluster: str, start: str, end: str) -> HrpReportData:
-    """Read the views for the reporting period ``start``..``end`` (ISO dates) and derive people reached."""
+                         cluster: str, start: str, end: str, lines: pd.DataFrame | None = None) -> HrpReportData:
+    """Read the views' rows of the reporting period ``start``..``end`` (ISO dates; only those rows are read)
+    and derive people reached. ``lines``: the period's ``fivew_activities`` lines when the caller has just
+    read them (``warehouse.hrp_reads.read_fivew_lines``), so a national 5W is not read twice."""
     period = f"{start}/{end}"
-    lines = in_period(read_table(engine, "fivew_activities"), start, end)
-    progress = read_table(engine, "hrp_indicator_progress")
-    progress = progress[progress["reporting_period"] == period].reset_index(drop=True)
+    lines = read_fivew_lines(engine, start, end) if lines is None else lines
+    progress = read_progress(engine, period)
     caseload = targets_by_unit(framework, lists)
     caseload = caseload[caseload["indicator_code"] == "caseload"]
     plan = str(framework.indicators["plan_code"].iloc[0]) if len(framework.indicators) else ""

@@ -4,10 +4,14 @@ Each line gets the submission's who/where/when (p-codes and names from the gazet
 from the partner list), the month it reports on (``YYYY-MM`` with its first and last day) and, from the
 activity list, whether its indicator counts people and its unit: the list is the source of truth for both,
 not the form's calculated copies, which some servers leave empty.
+
+A line depends only on its submission's staged rows and on the lists, so the mart of lines can be kept
+incrementally: ``Lists.fingerprint`` changes whenever a rebuild of every line is needed.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +27,12 @@ TEXT = ["submission_key", "reporting_org", "implementing_partner", "org_type", "
         "date_end", "admin1_pcode", "admin1_name", "admin2_pcode", "admin2_name", "site", "activity_code",
         "activity_name", "indicator_code", "unit", "modality", "population_group"]
 LINE_COLUMNS = [*TEXT[:1], "ordinal", *TEXT[1:], "counts_people", *NUMBERS]
+# The staged columns fivew_lines reads (main table, activity repeat); bump LINES_VERSION when what it
+# makes of them changes, so that marts built by an earlier version are rebuilt.
+MAIN_INPUT = ["submission_key", "reporting_org", "implementing_partner", "admin1", "admin2", "site",
+              "reporting_month"]
+ACTIVITY_INPUT = ["submission_key", "ordinal", "activity", "indicator", "modality", "population_group", *NUMBERS]
+LINES_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,13 @@ class Lists:
                    frame(files.partners, ["code", "name", "org_type"]),
                    frame(files.activities, ["activity_code", "activity_en", "indicator_code", "unit",
                                             "counts_people"]))
+
+    def fingerprint(self) -> str:
+        """sha256 of the three lists and ``LINES_VERSION``: equal fingerprints give equal lines."""
+        digest = hashlib.sha256(f"fivew_lines {LINES_VERSION}".encode())
+        for frame in (self.gazetteer, self.partners, self.activities):
+            digest.update(frame.to_csv(index=False).encode("utf-8"))
+        return digest.hexdigest()
 
     @property
     def country_pcode(self) -> str:

@@ -1,7 +1,10 @@
 """HRP marts and their public views: 5W activity lines, indicator progress and CPMS indicator progress
 (SQLite and PostgreSQL).
 
-``mart_fivew_activities`` mirrors the staged 5W whole (rebuilt from staging every run);
+``mart_fivew_activities`` mirrors the staged 5W, kept in step incrementally by ``warehouse.fivew_mart``:
+``mart_fivew_built`` records the staged ``version_key`` each submission's lines were built from and
+``mart_fivew_inputs`` the fingerprint of the reference lists they were joined with. Its month index lets
+reports read one reporting period without scanning the history (``warehouse.hrp_reads``).
 ``mart_hrp_indicator_progress`` holds one reporting period's figures, replaced whole for that period, so the
 PMRs of earlier periods stay queryable. ``mart_cpms_indicator_progress`` (one row per CPMS indicator of the
 group's priority standards) and ``mart_cpms_priority`` (the group's choice and the 4–10 standards / one per
@@ -15,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from warehouse import bulk
 from warehouse.columns import to_values
 
 metadata = sa.MetaData()
@@ -40,7 +44,23 @@ mart_fivew_activities = sa.Table(
     sa.Column("counts_people", sa.Boolean),
     *(sa.Column(c, sa.BigInteger) for c in FIVEW_NUMBERS),
     sa.Column("load_id", sa.String(64)),
+    sa.Index("ix_mart_fivew_activities_month", "month"),
 )
+
+mart_fivew_built = sa.Table(
+    "mart_fivew_built", metadata,
+    sa.Column("submission_key", sa.Text, primary_key=True),
+    sa.Column("version_key", sa.Text),
+    sa.Column("load_id", sa.String(64)),
+)
+
+mart_fivew_inputs = sa.Table(
+    "mart_fivew_inputs", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text),
+)
+FIVEW_KINDS = {"submission_key": "text", "ordinal": "integer", **{c: "text" for c in FIVEW_TEXT},
+               "counts_people": "boolean", **{c: "integer" for c in FIVEW_NUMBERS}}
 
 mart_hrp_indicator_progress = sa.Table(
     "mart_hrp_indicator_progress", metadata,
@@ -91,9 +111,12 @@ def _views() -> dict[str, sa.Select]:
 
 
 def create_hrp_objects(engine: Engine) -> None:
-    """Create the HRP mart tables if missing and (re)create their public views, in one transaction."""
+    """Create the HRP mart tables and indexes if missing and (re)create their public views, in one
+    transaction (indexes one by one: ``create_all`` adds none to a table made by an earlier version)."""
     with engine.begin() as conn:
         metadata.create_all(conn, checkfirst=True)
+        for index in mart_fivew_activities.indexes:
+            index.create(conn, checkfirst=True)
         quote = conn.dialect.identifier_preparer.quote
         for name, select in _views().items():
             body = select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
@@ -109,15 +132,24 @@ def _rows(df: pd.DataFrame, kinds: dict[str, str], extra: dict) -> list[dict]:
     return [{**dict(zip(kinds, values)), **extra} for values in zip(*columns)]
 
 
+def insert_fivew_lines(conn: Connection, df: pd.DataFrame, load_id: str) -> int:
+    """Add ``df`` (transforms.hrp_fivew lines) to ``mart_fivew_activities`` through the bulk path (COPY on
+    PostgreSQL): the nightly refresh writes up to millions of lines."""
+    missing = [c for c in FIVEW_KINDS if c not in df.columns]
+    if missing:
+        raise ValueError(f"HRP mart rows lack the columns {missing}; build them with transforms.hrp_*")
+    names = [*FIVEW_KINDS, "load_id"]
+    columns = [to_values(df[c], kind) for c, kind in FIVEW_KINDS.items()] + [[load_id] * len(df)]
+    bulk.insert(conn, mart_fivew_activities, names, columns)
+    return len(df)
+
+
 def write_fivew_activities(conn: Connection, df: pd.DataFrame, load_id: str) -> int:
-    """Replace every row of ``mart_fivew_activities`` with ``df`` (transforms.hrp_fivew lines)."""
-    kinds = {"submission_key": "text", "ordinal": "integer", **{c: "text" for c in FIVEW_TEXT},
-             "counts_people": "boolean", **{c: "integer" for c in FIVEW_NUMBERS}}
-    rows = _rows(df, kinds, {"load_id": load_id})
-    conn.execute(mart_fivew_activities.delete())
-    if rows:
-        conn.execute(mart_fivew_activities.insert(), rows)
-    return len(rows)
+    """Replace every row of ``mart_fivew_activities`` with ``df`` and forget what the lines were built from,
+    so the next ``warehouse.fivew_mart.refresh`` rebuilds the mart from staging."""
+    for table in (mart_fivew_activities, mart_fivew_built, mart_fivew_inputs):
+        conn.execute(table.delete())
+    return insert_fivew_lines(conn, df, load_id)
 
 
 def write_indicator_progress(conn: Connection, df: pd.DataFrame, load_id: str) -> int:
