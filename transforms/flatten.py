@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from forms.definition import FormDef
@@ -97,6 +98,11 @@ class _Walker:
     def add(self, index: int, record) -> None:
         key = _submission_key(record, index)
         payload = record.get("payload") if isinstance(record, dict) else record
+        if isinstance(payload, bytes):  # JSON as landed (a batch handed over from another process)
+            try:
+                payload = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                payload = payload.decode("utf-8", "replace")
         if not isinstance(record, dict) or not isinstance(payload, dict):
             what = "record" if not isinstance(record, dict) else "payload"
             self.issues.append(issue(
