@@ -29,6 +29,7 @@ def config(spec: dict):
         "sources": {"kobo-bench": {"kind": "kobo", "url": spec["url"], "token_env": TOKEN_ENV}},
         "forms": [{"form": FORM, "source": "kobo-bench", "asset_uid": spec["asset_uid"]}],
         "ccpm": {"cycle": "bench", "start": "2026-11-01", "end": "2026-11-15"},
+        **({"reporting_period": spec["reporting_period"]} if spec.get("reporting_period") else {}),
     })
 
 

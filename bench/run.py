@@ -57,7 +57,7 @@ def admin(hello: dict, form: str, action: str, body: dict) -> dict:
         return json.loads(response.read())
 
 
-def workload(name: str, spec: dict, timeout: float = 900) -> dict:
+def workload(name: str, spec: dict, timeout: float = 2400) -> dict:
     """Run workload ``name`` in a child process; its result dict, with the child's peak memory.
 
     The child runs in its own process group, which is ended once the child exits: the ephemeral Prefect

@@ -83,7 +83,7 @@ class Config:
     reporting_period: dict = field(default_factory=dict)
     hrp_framework: Path | None = None
     cpms_targets: Path | None = None
-    fivew_workbook_max_lines: int = 200_000
+    fivew_workbook_max_lines: int = 20_000
     parallel_pull_from: int = 20_000
     lists: dict = field(default_factory=dict)
     write_back: bool = False
@@ -135,7 +135,7 @@ def parse_config(raw: dict, path: Path | None = None) -> Config:
         reporting_period=raw.get("reporting_period") or {},
         hrp_framework=Path(raw["hrp_framework"]) if raw.get("hrp_framework") else None,
         cpms_targets=Path(raw["cpms_targets"]) if raw.get("cpms_targets") else None,
-        fivew_workbook_max_lines=int(raw.get("fivew_workbook_max_lines", 200_000)),
+        fivew_workbook_max_lines=int(raw.get("fivew_workbook_max_lines", 20_000)),
         parallel_pull_from=int(raw.get("parallel_pull_from", 20_000)),
         lists=dict(raw.get("lists") or {}), write_back=bool(raw.get("write_back", False)),
         write_back_kobo_status=raw.get("write_back_kobo_status", "validation_status_not_approved"),
