@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import resource
-import time
-from contextlib import contextmanager
+
+from flows.timing import Steps
 
 
-class Phases:
-    """``with phases("pull"): ...`` adds the wall time of the block under its name."""
-
-    def __init__(self):
-        self.times: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, name: str):
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - began
-
-    def rounded(self) -> dict[str, float]:
-        return {name: round(seconds, 2) for name, seconds in self.times.items()}
+Phases = Steps  # ``with phases("pull"): ...`` adds the wall time of the block under its name
 
 
 def peak_mb() -> float:

@@ -37,7 +37,7 @@ def workdir():
         shutil.rmtree(path, ignore_errors=True)
 
 
-def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, period: dict | None = None) -> dict:
+def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, period: dict) -> dict:
     spec = {**hello, "warehouse": warehouse, "workdir": str(work), "prefect": opts.get("prefect", False),
             "reporting_period": period}
     if opts.get("profile"):
@@ -47,11 +47,11 @@ def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, 
                   staged=result["detail"]["staged"], process_seconds=result["process_seconds"])
 
 
-def months_of_new(hello: dict, sizes: Sizes) -> dict:
-    """The incremental night's reporting period: the months its new submissions report on (the bench
-    sandbox's rows report the month they were submitted in; times read from the sandbox, as new rows
-    arrive after the edits' clock). The full loads have none: a first night backfills every month, with
-    no reporting window to check against."""
+def months_of(hello: dict, first: int, last: int) -> dict:
+    """A reporting period: the months that the submissions at offsets ``first`` to ``last`` report on
+    (the bench sandbox's rows report the month they were submitted in; times are read from the
+    sandbox, as rows added after an edit follow the edit's clock). The full loads monitor the month of
+    their newest submissions, the incremental night the months of its new ones."""
     def time_at(offset: int) -> datetime:
         url = (f"{hello['url']}/api/v2/assets/{hello['asset_uid']}/data/?format=json&limit=1&start={offset}"
                '&fields=["_submission_time"]')
@@ -59,9 +59,9 @@ def months_of_new(hello: dict, sizes: Sizes) -> dict:
         with urllib.request.urlopen(request, timeout=60) as response:
             return datetime.fromisoformat(json.loads(response.read())["results"][0]["_submission_time"])
 
-    first, last = time_at(sizes.full), time_at(sizes.full + sizes.new - 1)
-    end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return {"start": first.replace(day=1).date().isoformat(), "end": end.date().isoformat()}
+    start, end = time_at(first), time_at(last)
+    end = (end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return {"start": start.replace(day=1).date().isoformat(), "end": end.date().isoformat()}
 
 
 def edit_and_add(hello: dict, total: int, new: int, edited: int) -> None:
@@ -84,8 +84,9 @@ def run(sizes: Sizes, only: set[str], opts: dict, log=print) -> dict:
             results["floor"] = figure(r["rows"], r["seconds"], r["peak_mb"])
             log(f"floor: {results['floor']}")
         sqlite_url = f"sqlite:///{work / 'warehouse.db'}"
+        latest = months_of(hello, sizes.full - 1, sizes.full - 1)
         if want("full_load_sqlite") or want("incremental_night"):
-            results["full_load_sqlite"] = night_figure(hello, sqlite_url, work, opts, "full_load_sqlite")
+            results["full_load_sqlite"] = night_figure(hello, sqlite_url, work, opts, "full_load_sqlite", latest)
             log(f"full_load_sqlite: {results['full_load_sqlite']}")
         if want("naive_alternative"):
             r = workload("naive", {**hello, "workdir": str(work)})
@@ -93,12 +94,14 @@ def run(sizes: Sizes, only: set[str], opts: dict, log=print) -> dict:
             log(f"naive_alternative: {results['naive_alternative']}")
         if want("full_load_postgres"):
             with fresh_database(opts.get("postgres_url")) as pg_url:
-                results["full_load_postgres"] = night_figure(hello, pg_url, work, opts, "full_load_postgres")
+                results["full_load_postgres"] = night_figure(hello, pg_url, work, opts, "full_load_postgres",
+                                                             latest)
             log(f"full_load_postgres: {results['full_load_postgres']}")
         if want("incremental_night"):
             edit_and_add(hello, sizes.full, sizes.new, sizes.edited)
             inc = night_figure(hello, sqlite_url, work, {**opts, "prefect": opts.get("prefect_incremental", True)},
-                               "incremental_night", months_of_new(hello, sizes))
+                               "incremental_night",
+                               months_of(hello, sizes.full, sizes.full + sizes.new - 1))
             inc["note"] = (f"{sizes.new} new + {sizes.edited} edited on {sizes.full}; Prefect start-up "
                            f"{inc['phases'].get('prefect_start', 0):.1f} s not counted")
             results["incremental_night"] = inc
@@ -106,7 +109,7 @@ def run(sizes: Sizes, only: set[str], opts: dict, log=print) -> dict:
     if want("full_load_100k"):
         with workdir() as work, sandbox_process(sizes.small) as hello:
             results["full_load_100k"] = night_figure(hello, f"sqlite:///{work / 'warehouse.db'}", work, opts,
-                                                     "full_load_100k")
+                                                     "full_load_100k", months_of(hello, sizes.small - 1, sizes.small - 1))
             log(f"full_load_100k: {results['full_load_100k']}")
     if want("ccpm_2000"):
         with workdir() as work:

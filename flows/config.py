@@ -85,6 +85,7 @@ class Config:
     cpms_targets: Path | None = None
     fivew_workbook_max_lines: int = 20_000
     parallel_pull_from: int = 20_000
+    check_reporting_window: bool = True
     lists: dict = field(default_factory=dict)
     write_back: bool = False
     write_back_kobo_status: str = "validation_status_not_approved"
@@ -137,6 +138,7 @@ def parse_config(raw: dict, path: Path | None = None) -> Config:
         cpms_targets=Path(raw["cpms_targets"]) if raw.get("cpms_targets") else None,
         fivew_workbook_max_lines=int(raw.get("fivew_workbook_max_lines", 20_000)),
         parallel_pull_from=int(raw.get("parallel_pull_from", 20_000)),
+        check_reporting_window=bool(raw.get("check_reporting_window", True)),
         lists=dict(raw.get("lists") or {}), write_back=bool(raw.get("write_back", False)),
         write_back_kobo_status=raw.get("write_back_kobo_status", "validation_status_not_approved"),
         write_back_odk_state=raw.get("write_back_odk_state", "hasIssues"), path=path,

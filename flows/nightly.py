@@ -8,8 +8,6 @@ already landed is still staged, and the next night resumes from the last committ
 from __future__ import annotations
 
 import logging
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -22,6 +20,7 @@ from flows.pull import pull_all, pull_form
 from flows.gc_tuning import fewer_collections
 from flows.pull_process import pull_in_child, worth_a_process
 from flows.stage import Stager, StageSummary, stage_all, stage_form, validation_context
+from flows.timing import Steps
 from transforms.validate_suite import warm_up
 from warehouse import schema, state
 from warehouse.db import engine as get_engine
@@ -146,24 +145,6 @@ def _night(cfg: Config, call, logger, plain: bool) -> dict:
         create_markdown_artifact(key=SUMMARY_ARTIFACT_KEY, markdown=summary_markdown(summary),
                                  description="Cluster Monitor nightly run")
     return summary
-
-
-class Steps:
-    """``with steps("pull"): ...`` adds the block's wall time to its step."""
-
-    def __init__(self):
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, name: str):
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
-
-    def rounded(self) -> dict[str, float]:
-        return {name: round(value, 2) for name, value in self.seconds.items()}
 
 
 PULL_COUNTS = ("pages", "rows", "new", "changed", "deleted", "unchanged")

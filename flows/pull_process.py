@@ -120,11 +120,16 @@ def worth_a_process(cfg: Config, form: FormConfig) -> bool:
     from warehouse.db import engine
 
     cursor = state.get_cursor(engine(cfg.warehouse), source.name, form.form)
-    client = open_client(source, cfg.page_size)
     try:
-        rows = client.count(form.server_id, window_query(cursor, cfg.overlap_minutes))
-    finally:
-        client.session.close()
+        client = open_client(source, cfg.page_size)
+        try:
+            rows = client.count(form.server_id, window_query(cursor, cfg.overlap_minutes))
+        finally:
+            client.session.close()
+    except Exception as exc:  # the pull itself meets the same problem and reports it for the form
+        log.warning("form %s: could not count the submissions to read (%s); pulling in this process",
+                    form.form, exc)
+        return False
     log.info("form %s: %d submissions to read%s", form.form, rows,
              " (pulled in a second process)" if rows >= cfg.parallel_pull_from else "")
     return rows >= cfg.parallel_pull_from

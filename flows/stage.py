@@ -71,7 +71,7 @@ def validation_context(cfg: Config, lists: ListFiles | None = None) -> Context:
         + [{"pcode": p, "parent_pcode": None} for p in dict.fromkeys(r["admin1Pcode"] for r in gaz)])
     period = cfg.reporting_period or {}
     window = None
-    if period.get("start") and period.get("end"):
+    if cfg.check_reporting_window and period.get("start") and period.get("end"):
         window = (date.fromisoformat(str(period["start"])), date.fromisoformat(str(period["end"])))
     return Context(partners=partners, gazetteer=gazetteer, window=window)
 

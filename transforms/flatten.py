@@ -214,12 +214,12 @@ def flatten(form: FormDef, records: list[dict]) -> FlatTables:
         walker.add(index, record)
     tables, problems = {}, [issues_frame(walker.issues)]
     org = org_field(form)
-    main, bad_main = _table(form, None, walker.rows[None])
+    main, bad_main = _table(form, None, walker.rows.pop(None))  # each level's row dicts freed once typed
     orgs = dict(zip(main["submission_key"], main[column_names(form)[org.path]])) if org else {}
     tables[table_name(form)] = main
     problems.append(_type_issues(form, None, main, bad_main, orgs))
     for repeat in form.repeats:
-        frame, bad = _table(form, repeat, walker.rows[repeat])
+        frame, bad = _table(form, repeat, walker.rows.pop(repeat))
         tables[table_name(form, repeat)] = frame
         problems.append(_type_issues(form, repeat, frame, bad, orgs))
     return FlatTables(tables, concat_issues(problems), walker.unknown)

@@ -126,10 +126,15 @@ def _delete(conn: Connection, names, keys: list[str]) -> None:
             conn.execute(sa.delete(table).where(table.c[KEY].in_(batch)))
 
 
+INSERT_ROWS = 10_000  # rows converted to driver values at a time: Python objects cost ~50 bytes a cell
+
+
 def _insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     if frame.empty:
         return 0
     names = [str(c) for c in frame.columns]
-    columns = [to_values(frame[c], kind_of_sql(table.c[str(c)].type)) for c in frame.columns]
-    bulk.insert(conn, table, names, columns)
+    kinds = [kind_of_sql(table.c[name].type) for name in names]
+    for start in range(0, len(frame), INSERT_ROWS):
+        part = frame.iloc[start:start + INSERT_ROWS]
+        bulk.insert(conn, table, names, [to_values(part[c], kind) for c, kind in zip(frame.columns, kinds)])
     return len(frame)

@@ -97,3 +97,14 @@ def test_forms_of_a_file_source_are_not_pulled_at_night(monkeypatch):
     pulled = []
     pulls, failed = pull_all(parse_config(raw), lambda cfg, form: pulled.append(form.form) or {"form": form.form})
     assert pulled == ["ccpm_partner", "fivew_monthly"] and failed == []
+
+
+def test_the_reporting_window_check_can_be_turned_off_while_the_period_stays(monkeypatch):
+    from flows.stage import validation_context
+
+    monkeypatch.delenv("CLUSTERMON_WAREHOUSE_URL", raising=False)
+    shape = {**yaml.safe_load(DESIGN_SHAPE), "reporting_period": {"start": "2026-03-01", "end": "2026-03-31"}}
+    assert validation_context(parse_config(shape)).window is not None
+    relaxed = parse_config({**shape, "check_reporting_window": False})
+    assert relaxed.reporting_period == {"start": "2026-03-01", "end": "2026-03-31"}
+    assert validation_context(relaxed).window is None
