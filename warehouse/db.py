@@ -120,6 +120,24 @@ def dialect_insert(conn: Connection, table: sa.Table):
     raise NotImplementedError(f"The warehouse supports SQLite and PostgreSQL, not {name}")
 
 
+STATISTICS_EVERY_ROWS = 100_000
+_written_since_analyze: dict[tuple[str, str], int] = {}
+
+
+def wrote_rows(conn: Connection, table: str, rows: int) -> None:
+    """Count rows written to ``table``; on PostgreSQL, refresh its planner statistics (``ANALYZE``, a
+    sample: ~0.2 s) every ``STATISTICS_EVERY_ROWS``. A table that grows by a million rows in one night
+    outruns autovacuum: planned from the statistics of a nearly empty table, key lookups turned into
+    scans of the whole form and a first load of a national 5W became quadratic."""
+    if conn.dialect.name != "postgresql" or not rows:
+        return
+    key = (str(conn.engine.url), table)
+    _written_since_analyze[key] = _written_since_analyze.get(key, 0) + rows
+    if _written_since_analyze[key] >= STATISTICS_EVERY_ROWS:
+        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}")
+        _written_since_analyze[key] = 0
+
+
 def chunks(items: list, size: int = 1000):
     """Yield successive slices of `items` (keeps IN lists and statements small)."""
     for start in range(0, len(items), size):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from warehouse import bulk
-from warehouse.db import as_utc, chunks, dialect_insert
+from warehouse.db import as_utc, chunks, dialect_insert, wrote_rows
 from warehouse.schema import raw_submissions as raw
 from warehouse.schema import submission_state as state
 
@@ -99,6 +99,8 @@ def _land_form_page(conn: Connection, form_id: str, rows: list[dict], landed: La
     _insert_raw(conn, [r for r in rows if existing.get(r["submission_key"], (None,))[0] != r["version_key"]])
     raw_ids = _raw_ids(conn, form_id, to_upsert)
     _upsert_state(conn, [_state_row(r, raw_ids[(r["submission_key"], r["version_key"])]) for r in to_upsert])
+    wrote_rows(conn, "raw_submissions", len(to_upsert))
+    wrote_rows(conn, "submission_state", len(to_upsert))
 
 
 def _classify(row: dict, current: tuple | None) -> str:

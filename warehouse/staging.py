@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from warehouse.columns import SQL_TYPES, SchemaDriftError, kind_of_dtype, kind_of_sql, to_series, to_values
 from warehouse.columns import write_kind
 from warehouse import bulk
-from warehouse.db import chunks
+from warehouse.db import chunks, wrote_rows
 
 __all__ = ["SchemaDriftError", "replace", "delete_submissions", "read_table", "table_name", "form_tables"]
 
@@ -137,4 +137,5 @@ def _insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     for start in range(0, len(frame), INSERT_ROWS):
         part = frame.iloc[start:start + INSERT_ROWS]
         bulk.insert(conn, table, names, [to_values(part[c], kind) for c, kind in zip(frame.columns, kinds)])
+    wrote_rows(conn, table.name, len(frame))
     return len(frame)
