@@ -42,7 +42,7 @@ def main(argv=None) -> None:
     results["_run"] = {"scale": args.scale, "total_seconds": round(time.perf_counter() - began, 1)}
     print()
     print(report.table(results))
-    for line in report.ratios(results):
+    for line in report.phase_lines(results) + report.ratios(results):
         print(line)
     print("peak MB is each workload's own process (ru_maxrss); the sandbox server runs in another process.")
     print(f"written to {report.save(results)}")

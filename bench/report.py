@@ -32,6 +32,12 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def phase_lines(results: dict) -> list[str]:
+    """Where each night's time went, step by step (the night summary's ``seconds``)."""
+    return [f"{name}: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in r["phases"].items())
+            for name, r in results.items() if not name.startswith("_") and r.get("phases")]
+
+
 def ratios(results: dict) -> list[str]:
     out = []
     ours = results.get("full_load_sqlite") or results.get("full_load_100k")

@@ -25,8 +25,8 @@ from flows.pull import Progress, PullError, pull_form
 
 log = logging.getLogger(__name__)
 
-QUEUE_PAGES = 12     # landed pages waiting for the stager at most (the child lands faster than a night
-                     # stages, so a short queue keeps the stager fed; beyond it the child waits)
+QUEUE_PAGES = 24     # landed pages waiting for the stager at most: a staging batch and a little more, so
+                     # the child lands the next batch while this process stages one (then it waits)
 POLL_SECONDS = 1.0   # how often a silent child is checked for having died
 
 

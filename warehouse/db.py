@@ -96,9 +96,9 @@ def _tune_sqlite(eng: Engine) -> None:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        # 64 MB of page cache (the default is 2 MB): a night's key lookups and index inserts into tables of
-        # a million submissions otherwise go back to the file for most pages
-        cur.execute("PRAGMA cache_size=-65536")
+        # 32 MB of page cache per connection (the default is 2 MB): a night's key lookups and index
+        # inserts into tables of a million submissions otherwise go back to the file for most pages
+        cur.execute("PRAGMA cache_size=-32768")
         cur.execute("PRAGMA temp_store=MEMORY")
         # checkpoint the WAL every 64 MB, not every 4 MB: a page of 1,000 submissions is ~2 MB of JSON, and
         # each checkpoint syncs the file to disk (~25 ms), which made commits a third of the pull

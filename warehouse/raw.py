@@ -184,6 +184,10 @@ def current_rows(engine: Engine, form_id: str, chunk: int = 20_000) -> Iterator[
     query = sa.select(state.c.submission_key, state.c.version_key, state.c.validation_status).where(
         state.c.form_id == form_id)
     with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":  # read the table in storage order, not through the key index:
+            # one random row lookup per index entry made this 5x slower (6 s for a million submissions)
+            query = sa.text("SELECT submission_key, version_key, validation_status FROM submission_state "
+                            "NOT INDEXED WHERE form_id = :form_id").bindparams(form_id=form_id)
         for part in conn.execution_options(yield_per=chunk).execute(query).partitions():
             yield from part
 

@@ -135,4 +135,5 @@ def sort_rows(rows: list[dict], sort: dict) -> list[dict]:
 
 def project(row: dict, fields: list[str]) -> dict:
     """Keep the keys named in ``fields`` (a group name keeps everything under it)."""
-    return {k: v for k, v in row.items() if k in fields or any(k.startswith(f + "/") for f in fields)}
+    wanted, groups = set(fields), tuple(f + "/" for f in fields)
+    return {k: v for k, v in row.items() if k in wanted or k.startswith(groups)}

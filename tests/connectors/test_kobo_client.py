@@ -39,7 +39,8 @@ def test_page_size_above_1000_is_clamped(sandbox):
 
 def test_a_502_after_retries_halves_the_page_and_continues_from_the_same_offset(sandbox, monkeypatch):
     monkeypatch.setattr("connectors.kobo.MIN_PAGE_SIZE", 4)
-    client = client_for(sandbox, page_size=16, retries=1)
+    # no read-ahead: the fault must meet the second page, not one fetched before it was injected
+    client = client_for(sandbox, page_size=16, retries=1, prefetch=0)
     client_pages = client.iter_pages(sandbox.asset_uid(FORM), fields=["_id"])
     first = next(client_pages)
     sandbox.inject([{"status": 502, "times": 2}])  # both attempts of the second page fail
