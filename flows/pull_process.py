@@ -18,10 +18,12 @@ import logging
 import multiprocessing
 import queue
 
-import orjson
-
+from connectors.kobo_sync import window_query
 from flows.config import Config, FormConfig
-from flows.pull import Progress, PullError, pull_form
+from flows.gc_tuning import fewer_collections
+from flows.pull import Progress, PullError, open_client, pull_form
+from warehouse import raw, state
+from warehouse.db import engine
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,7 @@ class _Forward:
     def add(self, records: list[dict]) -> None:
         """Payloads go as JSON bytes: a third of the memory of the parsed answers while they wait, and
         ~10x cheaper to pass between processes; ``transforms.flatten`` parses them once, one at a time."""
-        self.channel.put(("landed", [{**r, "payload": orjson.dumps(r["payload"], default=str,
-                                                                   option=orjson.OPT_NON_STR_KEYS)}
-                                     for r in records]))
+        self.channel.put(("landed", [{**r, "payload": raw.dump_bytes(r["payload"])} for r in records]))
 
     def flush(self) -> None:
         return None
@@ -49,8 +49,6 @@ class _Forward:
 
 def _child(cfg: Config, form: FormConfig, channel) -> None:
     """Entry point of the child: pull the form, forwarding landed records, progress and the outcome."""
-    from flows.gc_tuning import fewer_collections
-
     def progress(form_id: str, pages: int, rows: int) -> None:
         channel.put(("progress", (pages, rows)))
 
@@ -114,11 +112,6 @@ def worth_a_process(cfg: Config, form: FormConfig) -> bool:
     source = cfg.source(form.source)
     if source.kind != "kobo" or cfg.parallel_pull_from <= 0:
         return False
-    from connectors.kobo_sync import window_query
-    from flows.pull import open_client
-    from warehouse import state
-    from warehouse.db import engine
-
     cursor = state.get_cursor(engine(cfg.warehouse), source.name, form.form)
     try:
         client = open_client(source, cfg.page_size)

@@ -33,7 +33,12 @@ _DUMPS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 def dumps(payload) -> str:
     """A payload as compact JSON text (UTF-8, not ASCII-escaped)."""
-    return orjson.dumps(payload, default=str, option=_DUMPS_OPTIONS).decode()
+    return dump_bytes(payload).decode()
+
+
+def dump_bytes(payload) -> bytes:
+    """A payload as the UTF-8 JSON bytes ``dumps`` stores (what ``transforms.flatten`` accepts as a payload)."""
+    return orjson.dumps(payload, default=str, option=_DUMPS_OPTIONS)
 
 
 class Landed(dict):
