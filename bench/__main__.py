@@ -42,9 +42,10 @@ def main(argv=None) -> None:
     results["_run"] = {"scale": args.scale, "total_seconds": round(time.perf_counter() - began, 1)}
     print()
     print(report.table(results))
-    for line in report.phase_lines(results) + report.ratios(results):
+    for line in report.phase_lines(results) + report.memory_lines(results) + report.ratios(results):
         print(line)
-    print("peak MB is each workload's own process (ru_maxrss); the sandbox server runs in another process.")
+    print("peak MB is what each workload's processes held at once (sampled every 20 ms, never below one process's own "
+          "peak); the sandbox server runs in another process and Prefect's temporary server is shown apart.")
     print(f"written to {report.save(results)}")
 
 

@@ -1,7 +1,7 @@
 """Run one workload in this (child) process and write its result as JSON to ``spec["result_file"]``.
 
 ``python -m bench.child <workload> '<json spec>'``. The parent (``bench.run``) starts one child per
-workload so that each peak memory figure is that workload's alone (``ru_maxrss`` of the child), with
+workload so that each peak memory figure is that workload's alone (sampled by ``bench.probe``), with
 the sandbox server in yet another process.
 """
 
@@ -13,7 +13,7 @@ import json
 import pstats
 import sys
 
-from bench.probe import peak_mb
+from bench.probe import MemorySampler, own_peak_mb, peak_mb
 
 WORKLOADS = {
     "night": "bench.pipeline:night",
@@ -28,16 +28,20 @@ def main(argv: list[str]) -> None:
     module, func = WORKLOADS[name].split(":")
     run = getattr(importlib.import_module(module), func)
     profile_to = spec.get("profile")
-    if profile_to:
-        profiler = cProfile.Profile()
-        result = profiler.runcall(run, spec)
-        profiler.dump_stats(profile_to)
-        with open(profile_to + ".txt", "w") as out:
-            pstats.Stats(profile_to, stream=out).sort_stats("cumulative").print_stats(60)
-            pstats.Stats(profile_to, stream=out).sort_stats("tottime").print_stats(40)
-    else:
-        result = run(spec)
-    result["peak_mb"] = peak_mb()
+    with MemorySampler() as memory:
+        if profile_to:
+            profiler = cProfile.Profile()
+            result = profiler.runcall(run, spec)
+            profiler.dump_stats(profile_to)
+            with open(profile_to + ".txt", "w") as out:
+                pstats.Stats(profile_to, stream=out).sort_stats("cumulative").print_stats(60)
+                pstats.Stats(profile_to, stream=out).sort_stats("tottime").print_stats(40)
+        else:
+            result = run(spec)
+    result["peak_mb"] = round(max(memory.peak_mb, own_peak_mb()), 1)
+    result["peak_mb_bound"] = peak_mb()
+    result["peak_at_s"] = round(memory.peak_at, 1)
+    result["prefect_server_mb"] = round(memory.prefect_server_mb, 1)
     with open(spec["result_file"], "w", encoding="utf-8") as out:
         json.dump(result, out, default=str)
 

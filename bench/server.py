@@ -25,7 +25,6 @@ import argparse
 import json
 import sys
 import time
-import uuid
 
 from connectors.sandbox import Sandbox, kobo_api
 from connectors.sandbox.store import FormStore
@@ -47,10 +46,11 @@ class PooledStore(FormStore):
 
     def pooled_meta(self, index: int) -> dict:
         """Row ``index``'s metadata from a template: its own ``_id``, instance uuid (derived from the
-        index, not drawn from a seeded generator: ~1 µs instead of ~30 µs) and submission time."""
-        instance = str(uuid.UUID(int=(index * 0x9E3779B97F4A7C15 + self.seed) % (1 << 128), version=4))
+        index, not drawn from a seeded generator) and submission time, in ~3 µs (the stock ``row_meta``
+        takes ~30 µs: a reconcile pass over a million light rows would wait on it)."""
+        instance = instance_uuid(index, self.seed)
         return {**self.template, "meta/instanceID": f"uuid:{instance}", "meta/rootUuid": f"uuid:{instance}",
-                "_id": index, "_uuid": instance, "_submission_time": self.kobo_time(index)}
+                "_id": index, "_uuid": instance, "_submission_time": self.time_of(index).isoformat()}
 
     def row(self, index: int) -> dict:
         if index in self.rows:
@@ -69,6 +69,16 @@ class PooledStore(FormStore):
         if index in self.validation:
             meta["_validation_status"] = self.validation[index]
         return meta
+
+
+UUID_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+UUID_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def instance_uuid(index: int, seed: int) -> str:
+    """``str(uuid.UUID(int=..., version=4))`` of a number derived from the index, formatted directly."""
+    text = "%032x" % (((index * 0x9E3779B97F4A7C15 + seed) % (1 << 128)) & UUID_V4_CLEAR | UUID_V4_SET)
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 _stock_page = kobo_api._page

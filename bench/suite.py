@@ -44,7 +44,9 @@ def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, 
         spec["profile"] = str(Path(opts["profile"]) / f"{tag}.prof")
     result = workload("night", spec)
     return figure(result["detail"]["pulled"], result["seconds"], result["peak_mb"], phases=result["phases"],
-                  staged=result["detail"]["staged"], process_seconds=result["process_seconds"])
+                  staged=result["detail"]["staged"], process_seconds=result["process_seconds"],
+                  peak_mb_bound=result["peak_mb_bound"], peak_at_s=result["peak_at_s"],
+                  prefect_server_mb=result["prefect_server_mb"])
 
 
 def months_of(hello: dict, first: int, last: int) -> dict:

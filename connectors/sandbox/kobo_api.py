@@ -109,7 +109,7 @@ def get_data(request: Request):
     cheap = fields is not None and set(fields) <= META_KEYS
     count, rows = _page(store, query, sort, start, limit, cheap)
     if fields is not None:
-        rows = [project(r, fields) for r in rows]
+        rows = project(rows, fields)
     more = start + limit < count
     return json_response({
         "count": count,

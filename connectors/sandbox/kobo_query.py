@@ -133,7 +133,18 @@ def sort_rows(rows: list[dict], sort: dict) -> list[dict]:
     return rows
 
 
-def project(row: dict, fields: list[str]) -> dict:
-    """Keep the keys named in ``fields`` (a group name keeps everything under it)."""
+def project(rows: list[dict], fields: list[str]) -> list[dict]:
+    """Each row with only the keys named in ``fields`` (a group name keeps everything under it).
+
+    The keys to keep are worked out once per row shape (rows of a form share a few shapes), so a page of
+    a reconcile pass costs a dict build per row, not a prefix test per key."""
     wanted, groups = set(fields), tuple(f + "/" for f in fields)
-    return {k: v for k, v in row.items() if k in wanted or k.startswith(groups)}
+    kept_by_shape: dict[tuple, list[str]] = {}
+    out = []
+    for row in rows:
+        shape = tuple(row)
+        kept = kept_by_shape.get(shape)
+        if kept is None:
+            kept = kept_by_shape[shape] = [k for k in shape if k in wanted or k.startswith(groups)]
+        out.append({k: row[k] for k in kept})
+    return out
