@@ -41,6 +41,7 @@ def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, 
     spec = {**hello, "warehouse": warehouse, "workdir": str(work), "prefect": opts.get("prefect", False),
             "reporting_period": period}
     if opts.get("profile"):
+        Path(opts["profile"]).mkdir(parents=True, exist_ok=True)
         spec["profile"] = str(Path(opts["profile"]) / f"{tag}.prof")
     result = workload("night", spec)
     return figure(result["detail"]["pulled"], result["seconds"], result["peak_mb"], phases=result["phases"],

@@ -80,9 +80,24 @@ def _text(raw: pd.Series, all_text: bool | None = None) -> pd.Series:
 
 def _numbers(raw: pd.Series) -> pd.Series:
     if _all_text(raw):
-        return pd.to_numeric(raw, errors="coerce").astype("float64")
+        return _text_numbers(raw)
     scalars = raw.where(~_structured(raw) & ~raw.map(type).isin([bool]))
     return pd.to_numeric(scalars, errors="coerce").astype("float64")
+
+
+def _text_numbers(raw: pd.Series) -> pd.Series:
+    """A column of text read as ``pd.to_numeric(errors="coerce")`` reads it, as float64 (NaN: absent or not
+    a number). numpy's conversion is 3x faster (a 5W batch has a dozen number columns) but reads what
+    Python's ``float`` reads: it is used only when every given value is ASCII without '_' (so no '1_000',
+    no other scripts' digits) and all of them are numbers; any other column goes to ``to_numeric``."""
+    values = raw.to_numpy(dtype=object)
+    given = "".join(values[pd.notna(values)])
+    if given.isascii() and "_" not in given:
+        try:
+            return pd.Series(values.astype(np.float64), index=raw.index)
+        except (ValueError, TypeError):  # some value is not a number: to_numeric nulls that one alone
+            pass
+    return pd.to_numeric(raw, errors="coerce").astype("float64")
 
 
 def _integer(field, column, raw, codes):

@@ -189,12 +189,25 @@ def current_rows(engine: Engine, form_id: str, chunk: int = 20_000) -> Iterator[
     query = sa.select(state.c.submission_key, state.c.version_key, state.c.validation_status).where(
         state.c.form_id == form_id)
     with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":  # read the table in storage order, not through the key index:
-            # one random row lookup per index entry made this 5x slower (6 s for a million submissions)
-            query = sa.text("SELECT submission_key, version_key, validation_status FROM submission_state "
-                            "NOT INDEXED WHERE form_id = :form_id").bindparams(form_id=form_id)
+        if conn.dialect.name == "sqlite":
+            yield from _sqlite_rows(conn, form_id, chunk)
+            return
         for part in conn.execution_options(yield_per=chunk).execute(query).partitions():
             yield from part
+
+
+def _sqlite_rows(conn, form_id: str, chunk: int) -> Iterator[tuple]:
+    """``current_rows`` on SQLite: the table in storage order, not through the key index (a random row
+    lookup per index entry made it 5x slower), read by the driver's cursor (SQLAlchemy's per-row result
+    handling doubled the time of a million rows; these three text columns need no conversion)."""
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute("SELECT submission_key, version_key, validation_status FROM submission_state "
+                       "NOT INDEXED WHERE form_id = ?", (form_id,))
+        while rows := cursor.fetchmany(chunk):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def current_keys(engine: Engine, form_id: str) -> dict[str, tuple]:

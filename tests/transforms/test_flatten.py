@@ -82,6 +82,21 @@ def test_untypable_values_become_null_and_are_reported():
     assert set(tables.issues["org"]) == {"o1"}
 
 
+def test_numbers_are_read_as_to_numeric_reads_them_whatever_the_rest_of_the_column():
+    """A column of good numbers takes numpy's conversion; digit-group underscores and other scripts'
+    digits, which Python's float would read, stay untypable, as does one bad value among good ones."""
+    answers = ["12", " 7 ", "1e3", "1_000", "\u0661\u0662", "3.5", "abc", ""]
+    records = [kobo_record(key=f"s{i}", age=age) for i, age in enumerate(answers)]
+    tables = flatten(household_form(), records)
+    ages = dict(zip(tables[MAIN]["submission_key"], tables[MAIN]["age"]))
+    assert [ages[f"s{i}"] for i in range(3)] == [12, 7, 1000]
+    assert all(pd.isna(ages[f"s{i}"]) for i in range(3, 8))
+    flagged = tables.issues.loc[tables.issues["field"] == "age", "submission_key"]
+    assert sorted(flagged) == ["s3", "s4", "s5", "s6"]  # "" is an empty answer, not a mistyped one
+    clean = flatten(household_form(), [kobo_record(key=f"s{i}", age=str(i)) for i in range(3)])
+    assert list(clean[MAIN]["age"]) == [0, 1, 2] and clean.issues.empty
+
+
 def test_type_issue_in_a_repeat_names_the_line():
     record = kobo_record()
     record["payload"]["members"][0]["members/children"][1]["members/children/c_age"] = "nine"
