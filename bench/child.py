@@ -29,6 +29,8 @@ def main(argv: list[str]) -> None:
     run = getattr(importlib.import_module(module), func)
     profile_to = spec.get("profile")
     with MemorySampler() as memory:
+        if spec.get("memory_timeline"):
+            memory.timeline = []
         if profile_to:
             profiler = cProfile.Profile()
             result = profiler.runcall(run, spec)
@@ -42,6 +44,9 @@ def main(argv: list[str]) -> None:
     result["peak_mb_bound"] = peak_mb()
     result["peak_at_s"] = round(memory.peak_at, 1)
     result["prefect_server_mb"] = round(memory.prefect_server_mb, 1)
+    if memory.timeline is not None:
+        with open(spec["memory_timeline"], "w", encoding="utf-8") as out:
+            json.dump(memory.timeline, out)
     with open(spec["result_file"], "w", encoding="utf-8") as out:
         json.dump(result, out, default=str)
 

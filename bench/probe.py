@@ -88,6 +88,8 @@ class MemorySampler:
         self._thread = threading.Thread(target=self._run, name="bench-memory-sampler", daemon=True)
         self._began = time.perf_counter()
         self._pids, self._servers = [os.getpid()], []
+        self.timeline: list | None = None  # (seconds, [MB of each process]) once a second, when a list
+        self._noted = 0.0
         self._listed = 0.0
 
     def __enter__(self) -> MemorySampler:
@@ -105,7 +107,11 @@ class MemorySampler:
                 pids, self._listed = family(os.getpid()), now
                 self._servers = [pid for pid in pids if is_prefect_server(pid)]
                 self._pids = [pid for pid in pids if pid not in self._servers]
-            total = sum(_rss_mb(pid) for pid in self._pids)
+            sizes = [_rss_mb(pid) for pid in self._pids]
+            total = sum(sizes)
+            if self.timeline is not None and now - self._noted >= 1.0:
+                self.timeline.append((round(now - self._began, 1), [round(x) for x in sizes]))
+                self._noted = now
             self.prefect_server_mb = max([self.prefect_server_mb, *(_rss_mb(pid) for pid in self._servers)])
             if total > self.peak_mb:
                 self.peak_mb, self.peak_at = total, now - self._began

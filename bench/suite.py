@@ -15,6 +15,7 @@ from bench.report import figure
 from bench.run import admin, sandbox_process, workload
 
 FORM = "fivew_monthly"
+TIMELINES = Path(__file__).resolve().parent / "memory"  # each night's resident memory, once a second (git-ignored)
 
 
 class Sizes:
@@ -43,6 +44,8 @@ def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, 
     if opts.get("profile"):
         Path(opts["profile"]).mkdir(parents=True, exist_ok=True)
         spec["profile"] = str(Path(opts["profile"]) / f"{tag}.prof")
+    TIMELINES.mkdir(exist_ok=True)
+    spec["memory_timeline"] = str(TIMELINES / f"{tag}.json")
     result = workload("night", spec)
     return figure(result["detail"]["pulled"], result["seconds"], result["peak_mb"], phases=result["phases"],
                   staged=result["detail"]["staged"], process_seconds=result["process_seconds"],

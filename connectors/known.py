@@ -102,19 +102,24 @@ class KnownVersions:
         self._added_states.append(state_hashes(versions, statuses))
 
     def updated(self) -> KnownVersions:
-        """What is held once the records passed to ``add`` are landed (the last one of a key wins)."""
+        """What is held once the records passed to ``add`` are landed (the last one of a key wins).
+
+        Built with one stable sort and no reversed copies: at the end of a first load of a million
+        submissions this is the pull's largest allocation."""
         out = KnownVersions()
         if not self._added_keys:
             out._set(self.keys.copy(), self.states.copy(), self.dead.copy())
             return out
-        added_keys = np.concatenate(self._added_keys)
-        keys = np.concatenate([self.keys, added_keys])
-        states = np.concatenate([self.states, np.concatenate(self._added_states)])
-        dead = np.concatenate([self.dead, np.zeros(len(added_keys), dtype=bool)])
-        # keep the last occurrence of each key: reverse, take the first of each unique key
-        rev = slice(None, None, -1)
-        _, first = np.unique(keys[rev], return_index=True)
-        out._set(keys[rev][first], states[rev][first], dead[rev][first])
+        keys = np.concatenate([self.keys, *self._added_keys])
+        states = np.concatenate([self.states, *self._added_states])
+        dead = np.concatenate([self.dead, np.zeros(len(keys) - len(self.keys), dtype=bool)])
+        order = np.argsort(keys, kind="stable")  # equal keys keep their order: the last added is last
+        keys = keys[order]
+        last = np.ones(len(keys), dtype=bool)
+        np.not_equal(keys[1:], keys[:-1], out=last[:-1])
+        order = order[last]
+        out.keys, out.states, out.dead = keys[last], states[order], dead[order]
+        out.seen = np.zeros(len(out.keys), dtype=bool)
         return out
 
     def stale(self, keys: list, versions: list, statuses: list) -> np.ndarray:

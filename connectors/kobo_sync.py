@@ -135,5 +135,5 @@ class KoboNight:
         held = KnownVersions(self.known_rows(), dead=is_tombstone)
         yield from pull(self.client, self.asset_uid, self.form_id, self.cursor, self.overlap,
                         held, self.summary)
-        yield from reconcile(self.client, self.asset_uid, self.form_id, held.updated(), self.known_rows,
-                             self.summary)
+        held = held.updated()  # the arrays before the pass are freed: a million keys are ~25 MB a copy
+        yield from reconcile(self.client, self.asset_uid, self.form_id, held, self.known_rows, self.summary)

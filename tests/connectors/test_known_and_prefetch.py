@@ -41,6 +41,17 @@ def test_records_landed_tonight_win_and_deletes_are_what_the_server_no_longer_se
     assert after.unseen() == {hash("a")}
 
 
+def test_the_last_record_landed_for_a_key_wins_over_earlier_ones_and_over_a_tombstone():
+    known = KnownVersions(rows_of(HELD)(), dead=is_tombstone)
+    known.add(["x", "c", "a"], ["v1", "v9", "v2"], [None, None, None])
+    known.add(["x", "y"], ["v2", "v1"], [None, None])
+    after = known.updated()
+    assert len(after) == 6  # a, b, c, d held; x and y new; one entry per key
+    assert after.stale(["x", "a", "c", "y"], ["v2", "v2", "v9", "v1"], [None] * 4).tolist() == [False] * 4
+    assert after.stale(["x"], ["v1"], [None]).tolist() == [True]
+    assert after.unseen() == {hash("b"), hash("d")}  # c came back to life: it is live and was seen
+
+
 def test_rows_of_reads_a_mapping_when_called_not_before():
     held = {}
     rows = rows_of(held)
