@@ -49,7 +49,13 @@ def type_message(field: Field, raw) -> str:
 
 
 def _present(raw: pd.Series) -> pd.Series:
-    return raw.notna() & (raw != "")
+    """Given answers: not null and not empty text (on the numpy array: half the time of the Series ops,
+    which a batch runs for every question)."""
+    values = raw.to_numpy(dtype=object)
+    try:
+        return pd.Series(pd.notna(values) & np.not_equal(values, "", dtype=bool), index=raw.index)
+    except (TypeError, ValueError):  # a value whose comparison is not a plain bool
+        return raw.notna() & (raw != "")
 
 
 def _all_text(raw: pd.Series) -> bool:
