@@ -166,6 +166,8 @@ def duplicate_activity_lines(form, tables, context, orgs) -> list[dict]:
         return []
     columns = [f.name if f.repeat != repeat else column_of(form, f) for f in shared + keys]
     subset = frame[columns].astype("str").fillna("")
+    if not subset.duplicated(keep="first").any():  # hashed in C; the lines below only when needed
+        return []
     tuples = list(map(tuple, subset.to_numpy()))
     first_seen: dict = {}
     for pos, values in enumerate(tuples):
