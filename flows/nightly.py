@@ -29,17 +29,25 @@ SUMMARY_ARTIFACT_KEY = "clustermon-night-summary"
 log = logging.getLogger(__name__)
 
 
+STAGED_BEFORE_FAILURE = "clustermon_staged"  # on a pull's exception: what its stager staged before it
+
+
 @task(name="pull", cache_policy=NO_CACHE, task_run_name="pull-{form.form}")
 def pull_task(cfg: Config, form, load_id: str, context) -> dict:
     """Pull one form and stage what lands as it goes (``flows.stage.Stager``); ``stage`` in the result
-    is what was staged on the way."""
+    is what was staged on the way. A pull that fails carries that on its exception (attribute
+    ``STAGED_BEFORE_FAILURE``): those rows are staged and their issues still go to the partners."""
     collect: list = []
     stager = Stager(cfg, form.form, load_id, context, collect=collect)
     second = worth_a_process(cfg, form)
-    if second:
-        pulled = pull_in_child(cfg, form, stager, progress=progress.report_pull)
-    else:
-        pulled = pull_form(cfg, form, progress=progress.report_pull, stager=stager)
+    try:
+        if second:
+            pulled = pull_in_child(cfg, form, stager, progress=progress.report_pull)
+        else:
+            pulled = pull_form(cfg, form, progress=progress.report_pull, stager=stager)
+    except Exception as exc:  # what was staged before the failure is in the warehouse: it still counts
+        setattr(exc, STAGED_BEFORE_FAILURE, stage_result(stager.summary, collect))
+        raise
     pulled["stage"] = stage_result(stager.summary, collect)
     pulled["second_process"] = second
     return pulled
@@ -57,9 +65,11 @@ def stage_result(summary: StageSummary, collect: list) -> dict:
     return {**summary.as_dict(), "issues": summary.issues, "validation_results": collect}
 
 
-def merge_staged(pulls: list[dict], staged: list[dict]) -> list[dict]:
-    """One stage result per form: what its pull staged on the way plus what the staging step did."""
+def merge_staged(pulls: list[dict], staged: list[dict], failed_pulls: list[dict] = ()) -> list[dict]:
+    """One stage result per form: what its pull staged on the way (``failed_pulls``: the stage results
+    of pulls that failed after staging some batches) plus what the staging step did."""
     early = {p["form"]: p.pop("stage") for p in pulls if "stage" in p}
+    early.update((result["form"], result) for result in failed_pulls)
     merged = []
     for result in staged:
         first = early.pop(result["form"], None)
@@ -118,11 +128,21 @@ def _night(cfg: Config, call, logger, plain: bool) -> dict:
     schema.create_all(get_engine(cfg.warehouse))
     night_id = state.start_load(get_engine(cfg.warehouse), "night", "*")
     context = validation_context(cfg)
+    staged_before_failure: list[dict] = []
+
+    def pull_one(c: Config, form) -> dict:
+        try:
+            return call(pull_task)(c, form, night_id, context)
+        except Exception as exc:
+            if hasattr(exc, STAGED_BEFORE_FAILURE):
+                staged_before_failure.append(getattr(exc, STAGED_BEFORE_FAILURE))
+            raise
+
     with step("pull"):
-        pulls, failed = pull_all(cfg, lambda c, form: call(pull_task)(c, form, night_id, context), logger)
+        pulls, failed = pull_all(cfg, pull_one, logger)
     with step("stage"):
         staged, stage_failed = stage_all(cfg, call(stage_task), night_id, context, logger)
-    staged = merge_staged(pulls, staged)
+    staged = merge_staged(pulls, staged, staged_before_failure)
     with step("write_back"):
         written = call(writeback_task)(cfg) if cfg.write_back else {"sent": {}, "failed": []}
     failed = failed + stage_failed + written["failed"]

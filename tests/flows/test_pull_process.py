@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from connectors.sandbox import Sandbox
 from flows.config import parse_config
-from flows.nightly import pull_task
+from flows import nightly
+from flows.nightly import STAGED_BEFORE_FAILURE, merge_staged, pull_task
 from flows.pull import PullError
 from flows.pull_process import worth_a_process
-from flows.stage import validation_context
+from flows.stage import Stager, validation_context
 from warehouse import schema, state
 from warehouse.db import dispose, engine
 
@@ -88,4 +89,23 @@ def test_a_failed_pull_process_fails_the_form_and_keeps_what_it_landed(sandbox, 
         pull(cfg)
     marks = left_behind(cfg.warehouse)["marks"]
     assert len(marks) == 20  # two pages of ten, landed with their cursor
+    dispose(cfg.warehouse)
+
+
+@pytest.mark.parametrize("parallel_from", [0, 1], ids=["in-process", "second-process"])
+def test_what_a_failed_pull_staged_before_failing_still_counts(sandbox, tmp_path, monkeypatch, parallel_from):
+    cfg = config(sandbox, f"sqlite:///{tmp_path / 'w.db'}", parallel_from, monkeypatch)
+    monkeypatch.setattr(nightly, "Stager", lambda *args, **kw: Stager(*args, **{**kw, "batch_size": 10}))
+    pages = 3 if parallel_from else 2  # the count request goes first when a second process is considered
+    sandbox.inject([{"kind": "abort_after_pages", "pages": pages, "times": 1, "path": KOBO_DATA},
+                    {"status": 403, "path": KOBO_DATA}])
+    with pytest.raises(PullError) as failed:
+        pull(cfg)
+    early = getattr(failed.value, STAGED_BEFORE_FAILURE)
+    assert early["form"] == FORM and early["staged"] + early["quarantined"] == 20
+    later = {"form": FORM, "staged": 1, "quarantined": 0, "deleted": 0, "warnings": [], "issues": [],
+             "validation_results": []}
+    merged = merge_staged([], [later], [early])
+    assert merged[0]["staged"] + merged[0]["quarantined"] == 21
+    assert len(merged[0]["validation_results"]) == len(early["validation_results"]) > 0
     dispose(cfg.warehouse)
