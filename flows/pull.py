@@ -57,9 +57,10 @@ class PullError(RuntimeError):
         self.form_id, self.source = form_id, source
 
 
-def land_batch(conn, batch: Batch, load_id: str) -> tuple[dict, list[dict]]:
+def land_batch(conn, batch: Batch, load_id: str, payload_json: bool = False) -> tuple[dict, list[dict]]:
     """Land one batch on ``conn``; counts per submission (new, changed, deleted, unchanged) and the live
-    records whose version became current (what staging has to load next).
+    records whose version became current (what staging has to load next); with ``payload_json`` their
+    payloads are the UTF-8 JSON bytes raw stored (``raw.dump_bytes``), not the parsed answers.
 
     Deleted records (KoBo tombstones, ODK soft deletes) are landed apart so that ``raw.land``'s counts
     tell deletes from edits: a deleted record that is new or changed to the warehouse is a delete (a
@@ -73,7 +74,11 @@ def land_batch(conn, batch: Batch, load_id: str) -> tuple[dict, list[dict]]:
         landed = raw.land(conn, live, load_id)
         for name, n in landed.items():
             counts[name] += n
-        current = [r for r in live if (r["form_id"], r["submission_key"], r["version_key"]) in landed.written]
+        written = landed.written
+        current = [r for r in live if (r["form_id"], r["submission_key"], r["version_key"]) in written]
+        if payload_json:
+            current = [{**r, "payload": written[(r["form_id"], r["submission_key"], r["version_key"])].encode()}
+                       for r in current]
     if gone:
         landed = raw.land(conn, gone, load_id)
         counts["deleted"] += landed["new"] + landed["changed"]
@@ -88,7 +93,8 @@ def land_batches(url: str, source: str, form_id: str, load_id: str, batches, pro
     Returns (and keeps updating ``totals`` as it goes, so a caller still has them after a failure)
     the pages and rows landed and the counts of ``land_batch``; ``progress`` is called after each batch.
     ``stager`` (a ``flows.stage.Stager``), when given, receives each committed batch's new current
-    versions and stages them while the pull goes on, from memory (staging never reads them back).
+    versions and stages them while the pull goes on, from memory (staging never reads them back); a
+    stager whose ``payload_json`` is true receives their payloads as the JSON bytes raw stored.
     """
     eng = get_engine(url)
     totals = totals if totals is not None else {}
@@ -96,7 +102,8 @@ def land_batches(url: str, source: str, form_id: str, load_id: str, batches, pro
         totals.setdefault(name, 0)
     for batch in batches:
         with eng.begin() as conn:
-            counts, current = land_batch(conn, batch, load_id) if batch.records else ({}, [])
+            counts, current = (land_batch(conn, batch, load_id, getattr(stager, "payload_json", False))
+                               if batch.records else ({}, []))
             if batch.cursor:
                 state.set_cursor(conn, source, form_id, batch.cursor, load_id)
         for name, n in counts.items():

@@ -44,11 +44,12 @@ def dump_bytes(payload) -> bytes:
 class Landed(dict):
     """Counts per submission (``new``, ``changed``, ``unchanged``), plus ``written``: the
     (form_id, submission_key, version_key) of every submission whose current state this landing set
-    (new or changed), i.e. what staging has to reflect next."""
+    (new or changed), i.e. what staging has to reflect next, mapped to the payload JSON text stored
+    for it (what ``dumps`` wrote: a caller passing payloads on as JSON need not serialise them again)."""
 
     def __init__(self):
         super().__init__(new=0, changed=0, unchanged=0)
-        self.written: set[tuple[str, str, str]] = set()
+        self.written: dict[tuple[str, str, str], str] = {}
 
 
 def land(conn: Connection, records: list[dict], load_id: str) -> Landed:
@@ -99,7 +100,7 @@ def _land_form_page(conn: Connection, form_id: str, rows: list[dict], landed: La
         landed[kind] += 1
         if kind != "unchanged":
             to_upsert.append(row)
-            landed.written.add((form_id, key, row["version_key"]))
+            landed.written[(form_id, key, row["version_key"])] = row["payload"]
     # the current version of a known submission is already in raw: only other versions can be new
     _insert_raw(conn, [r for r in rows if existing.get(r["submission_key"], (None,))[0] != r["version_key"]])
     raw_ids = _raw_ids(conn, form_id, to_upsert)

@@ -130,3 +130,16 @@ def test_submissions_view_shows_the_current_version_and_its_deletion(wh, load_id
         ).all()
     assert [(r[0], r[1], r[2] is not None, r[3]) for r in rows] == [
         ("uuid-1", "v2", False, load_id), ("uuid-2", "v1", True, load_id)]
+
+
+def test_landing_names_the_versions_it_made_current_with_the_json_it_stored(wh, load_id, record):
+    payload = {"lieu": "Goma – Nord-Kivu ✓", "n": 3}
+    with wh.begin() as conn:
+        raw.land(conn, [record("uuid-a", payload=payload)], load_id)
+        edit = record("uuid-a", version="v2", payload={**payload, "n": 4})
+        landed = raw.land(conn, [record("uuid-a", payload=payload), edit, record("uuid-b")], load_id)
+    assert set(landed.written) == {("ccpm_partner", "uuid-a", "v2"), ("ccpm_partner", "uuid-b", "v1")}
+    stored = landed.written[("ccpm_partner", "uuid-a", "v2")]
+    assert stored.encode() == raw.dump_bytes(edit["payload"])
+    pending = {r["submission_key"]: r for batch in raw.pending(wh, "ccpm_partner") for r in batch}
+    assert pending["uuid-a"]["payload"] == {**payload, "n": 4}  # what was stored is what staging reads
