@@ -66,3 +66,20 @@ def _copy(conn: Connection, table: sa.Table, names: Sequence[str], values: list[
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         for row in zip(*values):
             copy.write_row(row)
+
+
+def copy_into_select(conn: Connection, table: sa.Table, names: Sequence[str], columns: Sequence[list],
+                     statement) -> sa.engine.CursorResult:
+    """PostgreSQL: COPY the rows into a temporary table shaped like ``table``'s named columns (one per
+    session, emptied first), then run ``statement(source)``, an INSERT … SELECT from ``source`` (a
+    ``sa.Table`` of those columns) such as an upsert. One COPY and one statement instead of a statement
+    per row: a page of a million-row first load lands in about half the time."""
+    quote = conn.dialect.identifier_preparer.quote
+    temp = f"_cm_load_{table.name}_{len(names)}"
+    listed = ", ".join(quote(n) for n in names)
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {quote(temp)} ON COMMIT DELETE ROWS AS "
+                         f"SELECT {listed} FROM {quote(table.name)} WITH NO DATA")
+    conn.exec_driver_sql(f"TRUNCATE {quote(temp)}")  # an earlier call in this transaction left rows
+    _copy(conn, sa.table(temp), names, convert(columns, processors(conn, [table.c[n].type for n in names])))
+    source = sa.Table(temp, sa.MetaData(), *(sa.Column(n, table.c[n].type) for n in names))
+    return conn.execute(statement(source))

@@ -102,8 +102,11 @@ def _land_form_page(conn: Connection, form_id: str, rows: list[dict], landed: La
             to_upsert.append(row)
             landed.written[(form_id, key, row["version_key"])] = row["payload"]
     # the current version of a known submission is already in raw: only other versions can be new
-    _insert_raw(conn, [r for r in rows if existing.get(r["submission_key"], (None,))[0] != r["version_key"]])
-    raw_ids = _raw_ids(conn, form_id, to_upsert)
+    inserted = _insert_raw(conn, [r for r in rows
+                                  if existing.get(r["submission_key"], (None,))[0] != r["version_key"]])
+    raw_ids = {**_raw_ids(conn, form_id, [r for r in to_upsert
+                                          if (r["submission_key"], r["version_key"]) not in inserted]),
+               **inserted}
     _upsert_state(conn, [_state_row(r, raw_ids[(r["submission_key"], r["version_key"])]) for r in to_upsert])
     wrote_rows(conn, "raw_submissions", len(to_upsert))
     wrote_rows(conn, "submission_state", len(to_upsert))
@@ -124,20 +127,34 @@ def _states(conn: Connection, form_id: str, keys: list[str]) -> dict[str, tuple]
     return {key: (version, status, deleted) for key, version, status, deleted in conn.execute(query)}
 
 
-def _insert_raw(conn: Connection, rows: list[dict]) -> None:
-    """Insert the versions not yet in raw (executemany; a version already there is skipped)."""
+def _insert_raw(conn: Connection, rows: list[dict]) -> dict[tuple[str, str], int]:
+    """Insert the versions not yet in raw (a version already there is skipped). On PostgreSQL by COPY,
+    returning the ids of the versions inserted, {(submission_key, version_key): id}; elsewhere by
+    executemany, returning nothing (``_raw_ids`` reads them)."""
     if not rows:
-        return
+        return {}
+    if conn.dialect.name == "postgresql":
+        def insert(source):
+            return (dialect_insert(conn, raw).from_select(_RAW_INSERT, sa.select(*source.c))
+                    .on_conflict_do_nothing(index_elements=["form_id", "submission_key", "version_key"])
+                    .returning(raw.c.id, raw.c.submission_key, raw.c.version_key))
+
+        result = bulk.copy_into_select(conn, raw, _RAW_INSERT, _columns(rows, _RAW_INSERT), insert)
+        return {(key, version): id_ for id_, key, version in result}
     stmt = dialect_insert(conn, raw).on_conflict_do_nothing(
         index_elements=["form_id", "submission_key", "version_key"]
     )
     _bulk(conn, stmt, raw, _RAW_INSERT, rows)
+    return {}
+
+
+def _columns(rows: list[dict], names: tuple[str, ...]) -> list[list]:
+    return [[row[name] for row in rows] for name in names]
 
 
 def _bulk(conn: Connection, stmt, table: sa.Table, names: tuple[str, ...], rows: list[dict]) -> None:
     """executemany ``stmt`` on the driver with the named columns of ``rows`` (see warehouse.bulk)."""
-    bulk.executemany(conn, stmt, names, [[row[name] for row in rows] for name in names],
-                     [table.c[name].type for name in names])
+    bulk.executemany(conn, stmt, names, _columns(rows, names), [table.c[name].type for name in names])
 
 
 def _raw_ids(conn: Connection, form_id: str, rows: list[dict]) -> dict[tuple[str, str], int]:
@@ -158,14 +175,19 @@ def _state_row(row: dict, raw_id: int) -> dict:
 
 
 def _upsert_state(conn: Connection, rows: list[dict]) -> None:
+    """Insert or update the state of each submission (one row per key); COPY on PostgreSQL."""
     if not rows:
         return
-    stmt = dialect_insert(conn, state)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[state.c.form_id, state.c.submission_key],
-        set_={name: stmt.excluded[name] for name in _STATE_COLUMNS},
-    )
-    _bulk(conn, stmt, state, _STATE_INSERT, rows)
+
+    def upsert(stmt):
+        return stmt.on_conflict_do_update(index_elements=[state.c.form_id, state.c.submission_key],
+                                          set_={name: stmt.excluded[name] for name in _STATE_COLUMNS})
+
+    if conn.dialect.name == "postgresql":
+        bulk.copy_into_select(conn, state, _STATE_INSERT, _columns(rows, _STATE_INSERT), lambda source: upsert(
+            dialect_insert(conn, state).from_select(_STATE_INSERT, sa.select(*source.c))))
+        return
+    _bulk(conn, upsert(dialect_insert(conn, state)), state, _STATE_INSERT, rows)
 
 
 def mark_deleted(conn: Connection, form_id: str, keys: Iterable[str], deleted_at, load_id: str) -> int:
