@@ -6,11 +6,13 @@ still writes the SQL (the statement is compiled once for the connection's dialec
 included) and each column's type still converts its values (the column's own bind processor, applied to
 the whole column at once); only the per-row parameter machinery is skipped: rows go to the driver's
 ``executemany`` as plain tuples or dicts. On PostgreSQL a plain insert uses ``COPY … FROM STDIN`` through
-psycopg, the fastest way in.
+psycopg, the fastest way in; upserts and updates COPY into a temporary table and run one statement over
+it (``copy_into_select``).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -71,11 +73,11 @@ def _copy(conn: Connection, table: sa.Table, names: Sequence[str], values: list[
 def copy_into_select(conn: Connection, table: sa.Table, names: Sequence[str], columns: Sequence[list],
                      statement) -> sa.engine.CursorResult:
     """PostgreSQL: COPY the rows into a temporary table shaped like ``table``'s named columns (one per
-    session, emptied first), then run ``statement(source)``, an INSERT … SELECT from ``source`` (a
-    ``sa.Table`` of those columns) such as an upsert. One COPY and one statement instead of a statement
-    per row: a page of a million-row first load lands in about half the time."""
+    session, emptied first), then run ``statement(source)``, a statement reading ``source`` (a
+    ``sa.Table`` of those columns) such as an upsert or an UPDATE … FROM. One COPY and one statement
+    instead of a statement per row: a page of a million-row first load lands in about half the time."""
     quote = conn.dialect.identifier_preparer.quote
-    temp = f"_cm_load_{table.name}_{len(names)}"
+    temp = f"_cm_load_{table.name}_{zlib.crc32(' '.join(names).encode()):08x}"
     listed = ", ".join(quote(n) for n in names)
     conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {quote(temp)} ON COMMIT DELETE ROWS AS "
                          f"SELECT {listed} FROM {quote(table.name)} WITH NO DATA")

@@ -287,12 +287,19 @@ def mark_staged(conn: Connection, form_id: str, pairs: Iterable[tuple[str, str]]
     pairs = list(pairs)
     if not pairs:
         return
+    keys, versions = [key for key, _ in pairs], [version for _, version in pairs]
+    if conn.dialect.name == "postgresql":  # one UPDATE … FROM the copied pairs, not one per submission
+        bulk.copy_into_select(
+            conn, state, ("form_id", "submission_key", "staged_version_key"), [[form_id] * len(pairs), keys, versions],
+            lambda source: state.update().where(state.c.form_id == source.c.form_id,
+                                                state.c.submission_key == source.c.submission_key)
+            .values(staged_version_key=source.c.staged_version_key))
+        return
     stmt = (
         state.update()
         .where(state.c.form_id == sa.bindparam("b_form"), state.c.submission_key == sa.bindparam("b_key"))
         .values(staged_version_key=sa.bindparam("b_version"))
     )
-    keys, versions = [key for key, _ in pairs], [version for _, version in pairs]
     bulk.executemany(conn, stmt, ("b_form", "b_key", "b_version"), [[form_id] * len(pairs), keys, versions],
                      [state.c.form_id.type, state.c.submission_key.type, state.c.staged_version_key.type])
 
