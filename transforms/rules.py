@@ -127,9 +127,14 @@ def row_issues(form: FormDef, repeat: str | None, frame: pd.DataFrame, mask, rul
 
     rows = []
     mask = pd.Series(mask, index=frame.index).fillna(False).astype(bool).to_numpy()
-    for pos in mask.nonzero()[0]:
-        key = frame["submission_key"].iloc[pos]
-        prefix = where(form, repeat, frame["ordinal_path"].iloc[pos] if repeat else None)
+    positions = mask.nonzero()[0]
+    if not len(positions):
+        return rows
+    keys = frame["submission_key"].to_numpy()  # read once: a column lookup per issue cost ~0.4 ms
+    paths = frame["ordinal_path"].to_numpy() if repeat else None
+    for pos in positions:
+        key = keys[pos]
+        prefix = where(form, repeat, paths[pos] if repeat else None)
         rows.append(issue(form.form_id, key, rule, field, value_of(pos), prefix + message_of(pos),
                           orgs.get(key)))
     return rows

@@ -9,6 +9,7 @@ month is ``month``/``reporting_month``.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from transforms.issues import as_text, label, org_field
@@ -166,13 +167,16 @@ def duplicate_activity_lines(form, tables, context, orgs) -> list[dict]:
         return []
     columns = [f.name if f.repeat != repeat else column_of(form, f) for f in shared + keys]
     subset = frame[columns].astype("str").fillna("")
-    if not subset.duplicated(keep="first").any():  # hashed in C; the lines below only when needed
+    involved = np.flatnonzero(subset.duplicated(keep=False).to_numpy())  # hashed in C: lines with a twin
+    if not len(involved):
         return []
-    tuples = list(map(tuple, subset.to_numpy()))
+    values = subset.to_numpy()
+    tuples = {int(pos): tuple(values[pos]) for pos in involved}
     first_seen: dict = {}
-    for pos, values in enumerate(tuples):
-        first_seen.setdefault(values, pos)
-    dup = [first_seen[values] != pos for pos, values in enumerate(tuples)]
+    for pos, line in tuples.items():
+        first_seen.setdefault(line, pos)
+    dup = np.zeros(len(subset), dtype=bool)
+    dup[involved] = [first_seen[line] != pos for pos, line in tuples.items()]
 
     def origin(p: int) -> str:
         q = first_seen[tuples[p]]
