@@ -227,9 +227,12 @@ def flatten(form: FormDef, records: list[dict]) -> FlatTables:
 
 def _type_issues(form, repeat, frame, bad_cells, orgs) -> pd.DataFrame:
     rows = []
+    if not bad_cells:
+        return issues_frame(rows)
+    keys, paths = frame["submission_key"].to_numpy(), frame["ordinal_path"].to_numpy() if repeat else None
     for pos, f, raw in bad_cells:
-        key = frame["submission_key"].iloc[pos]
-        prefix = where(form, repeat, frame["ordinal_path"].iloc[pos] if repeat else None)
+        key = keys[pos]
+        prefix = where(form, repeat, paths[pos] if repeat else None)
         rows.append(issue(form.form_id, key, f"type_{f.type}", f.name, raw,
                           prefix + types.type_message(f, raw), orgs.get(key)))
     return issues_frame(rows)

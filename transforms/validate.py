@@ -80,7 +80,8 @@ def _run_suite(form, repeat, frame, orgs, collect) -> pd.DataFrame:
     result = batch.validate(suite, result_format="COMPLETE")
     if collect is not None:
         collect.append(result)
-    rows = []
+    rows, keys = [], frame["submission_key"].to_numpy()  # read once, not per issue
+    paths = frame["ordinal_path"].to_numpy() if repeat else None
     for outcome in result.results:
         if outcome.success:
             continue
@@ -88,7 +89,9 @@ def _run_suite(form, repeat, frame, orgs, collect) -> pd.DataFrame:
         values = outcome.result.get("unexpected_list") or [None] * len(outcome.result.get(
             "unexpected_index_list") or [])
         for position, value in zip(outcome.result.get("unexpected_index_list") or [], values):
-            rows.append(_gx_issue(form, repeat, frame, int(position), meta, value, orgs))
+            position = int(position)
+            rows.append(_gx_issue(form, repeat, keys[position], paths[position] if repeat else None, meta,
+                                  value, orgs))
     return issues_frame(rows)
 
 
@@ -110,10 +113,9 @@ def gx_frame(frame: pd.DataFrame, suite) -> pd.DataFrame:
     return out
 
 
-def _gx_issue(form, repeat, frame, position, meta, value, orgs) -> dict:
-    key = frame["submission_key"].iloc[position]
+def _gx_issue(form, repeat, key, ordinal_path, meta, value, orgs) -> dict:
     field = form.field(meta["field"]) if meta.get("field") else None
-    prefix = where(form, repeat, frame["ordinal_path"].iloc[position] if repeat else None)
+    prefix = where(form, repeat, ordinal_path)
     message = prefix + GX_RULE_MESSAGES[meta["rule"]](field, value, meta)
     return issue(form.form_id, key, meta["rule"], meta.get("field"), value, message, orgs.get(key))
 
