@@ -79,7 +79,8 @@ def build_marts(cfg: Config, load_id: str, lists: Lists, framework: HrpFramework
     engine = get_engine(cfg.warehouse)
     create_hrp_objects(engine)
     source = Source(MAIN, REPEAT, MAIN_INPUT, ACTIVITY_INPUT)
-    done = refresh(engine, source, partial(fivew_lines, lists=lists), lists.fingerprint(), load_id)
+    done = refresh(engine, source, partial(fivew_lines, lists=lists), lists.fingerprint(), load_id,
+                   lookups=lists.lookups())
     log.info("5W lines mart: %d submissions dropped, %d built%s", done.dropped, done.built,
              " (lists changed or first build: every line rebuilt)" if done.full else "")
     period = cfg.reporting_period or {}

@@ -6,7 +6,9 @@ activity list, whether its indicator counts people and its unit: the list is the
 not the form's calculated copies, which some servers leave empty.
 
 A line depends only on its submission's staged rows and on the lists, so the mart of lines can be kept
-incrementally: ``Lists.fingerprint`` changes whenever a rebuild of every line is needed.
+incrementally: ``Lists.fingerprint`` changes whenever a rebuild of every line is needed. ``Lists.lookups``
+gives the lists as the lines join them, for the warehouse to make the same lines in SQL
+(``warehouse.fivew_mart``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,46 @@ class Lists:
     def admin1(self) -> pd.DataFrame:
         return self.gazetteer.drop_duplicates("admin1Pcode")[["admin1Pcode", "admin1Name_en"]]
 
+    def admin2(self) -> pd.DataFrame:
+        return self.gazetteer.drop_duplicates("admin2Pcode")[["admin2Pcode", "admin2Name_en"]]
+
+    def lookups(self) -> "Lookups":
+        """The lists as ``fivew_lines`` joins them (see ``Lookups``)."""
+        acts = self.activities
+        return Lookups(
+            admin2=_lookup(self.admin2(), pcode="admin2Pcode", name="admin2Name_en"),
+            admin1=_lookup(self.admin1(), pcode="admin1Pcode", name="admin1Name_en"),
+            partners=_lookup(self.partners, code="code", org_type="org_type"),
+            activities=_lookup(acts.assign(counts_people=acts["counts_people"].str.lower() == "yes"),
+                               indicator_code="indicator_code", activity_name="activity_en", unit="unit",
+                               counts_people="counts_people"))
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The lists as the lines join them: one small frame per join, each matched on its first column.
+
+    ``admin2`` and ``admin1`` (``pcode``, ``name``) hold the first gazetteer row of each p-code; ``partners``
+    (``code``, ``org_type``) and ``activities`` (``indicator_code``, ``activity_name``, ``unit``,
+    ``counts_people``) hold every row of their list, as ``fivew_lines`` merges them. ``counts_people`` is a
+    bool: True where the list says "yes" (in any letter case); a line whose indicator is not listed does not
+    count people.
+    """
+
+    admin2: pd.DataFrame
+    admin1: pd.DataFrame
+    partners: pd.DataFrame
+    activities: pd.DataFrame
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {"admin2": self.admin2, "admin1": self.admin1, "partners": self.partners,
+                "activities": self.activities}
+
+
+def _lookup(frame: pd.DataFrame, **columns: str) -> pd.DataFrame:
+    """``frame``'s columns renamed (new name = old name), in that order, indexed from 0."""
+    return frame[list(columns.values())].set_axis(list(columns), axis=1).reset_index(drop=True)
+
 
 def empty_lines() -> pd.DataFrame:
     columns = {c: pd.Series(dtype="str") for c in LINE_COLUMNS}
@@ -93,9 +135,7 @@ def fivew_lines(main: pd.DataFrame, activities: pd.DataFrame, lists: Lists) -> p
     head = head.assign(**_month_columns(main["reporting_month"]))
     lines = activities.drop(columns=["counts_people", "unit"], errors="ignore").merge(
         head, on="submission_key", how="inner")
-    gaz = lists.gazetteer.drop_duplicates("admin2Pcode")
-    lines = lines.merge(gaz[["admin2Pcode", "admin2Name_en"]], left_on="admin2", right_on="admin2Pcode",
-                        how="left")
+    lines = lines.merge(lists.admin2(), left_on="admin2", right_on="admin2Pcode", how="left")
     lines = lines.merge(lists.admin1(), left_on="admin1", right_on="admin1Pcode", how="left")
     lines = lines.merge(lists.partners[["code", "org_type"]], left_on="implementing_partner",
                         right_on="code", how="left")

@@ -1,13 +1,16 @@
 """The 5W lines mart kept incrementally (SQLite and PostgreSQL): after edits, deletes and additions it equals a
-rebuild from scratch; a night with nothing changed builds nothing; a changed list rebuilds every line; and
-the reporting period's lines are the only ones read."""
+rebuild from scratch; a night with nothing changed builds nothing; a changed list rebuilds every line; the
+lines the database makes in SQL equal those ``fivew_lines`` makes, on odd rows and lists too; and the
+reporting period's lines are the only ones read."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from functools import partial
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from connectors.synthetic import edited, generate, generate_row
 from flows.config import parse_config
@@ -23,6 +26,7 @@ from warehouse import fivew_mart, hrp_reads, staging
 from warehouse.db import dispose, engine
 from warehouse.fivew_mart import Refresh
 from warehouse.hrp_marts import create_hrp_objects, write_fivew_activities
+from warehouse.hrp_reads import view
 from warehouse.staging import read_table
 
 FORM = load_form("fivew_monthly")
@@ -42,10 +46,96 @@ def config(url: str, tmp_path, period: dict | None = None, lists: dict | None = 
                          "lists": lists or {}, **({"reporting_period": period} if period else {})})
 
 
-def stage(url: str, rows: list[dict]) -> None:
+def stage(url: str, rows: list[dict], odd: bool = False) -> None:
+    """Stage ``rows`` as the nightly flow does; with ``odd``, edited first as ``make_odd`` says."""
     records = [{"submission_key": r["meta/rootUuid"], "version_key": r["_uuid"], "payload": r} for r in rows]
+    tables = dict(flatten(FORM, records))
+    if odd:
+        tables[MAIN], tables[REPEAT] = make_odd(tables[MAIN], tables[REPEAT])
     with engine(url).begin() as conn:
-        staging.replace(conn, "fivew_monthly", dict(flatten(FORM, records)))
+        staging.replace(conn, "fivew_monthly", tables)
+
+
+UTC = timezone.utc
+ODD_MONTHS = {  # submission (index in with_lines) -> its reporting month, its lines' month and last day (at UTC)
+    0: None,
+    1: (datetime(2026, 1, 31, 23, 30, tzinfo=timezone(timedelta(hours=-2))), "2026-02", "2026-02-28"),
+    2: (datetime(2024, 2, 29, 12, tzinfo=UTC), "2024-02", "2024-02-29"),
+    3: (datetime(2025, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "2025-12", "2025-12-31"),
+    4: (datetime(2026, 3, 1, 0, 30, tzinfo=timezone(timedelta(hours=3))), "2026-02", "2026-02-28"),
+    5: (datetime(1999, 2, 1, tzinfo=UTC), "1999-02", "1999-02-28"),
+}
+
+
+def make_odd(main: pd.DataFrame, repeat: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The staged frames with what real 5Ws hold, in the submissions with lines (``with_lines``): a
+    submission without a month (``ODD_MONTHS``: months at either end of a month, in other time zones, in a
+    leap February), unknown and missing p-codes and partners, text beyond ASCII, lines without an indicator
+    or with an unlisted one, missing numbers, and a submission without any line."""
+    main, repeat = main.copy(), repeat.copy()
+    keys = main["submission_key"][main["submission_key"].isin(repeat["submission_key"])].tolist()
+    at = lambda row: main["submission_key"] == keys[row]
+    months = main["reporting_month"].astype(object)
+    for row, month in ODD_MONTHS.items():
+        months[at(row)] = None if month is None else month[0].astimezone(UTC).replace(tzinfo=None)
+    main["reporting_month"] = pd.to_datetime(months)
+    for row, column, value in [(6, "admin2", None), (7, "admin2", "ZZ0199"), (8, "admin1", None),
+                               (8, "admin2", None), (9, "implementing_partner", "NOT-LISTED"),
+                               (10, "implementing_partner", None), (11, "site", None), (11, "reporting_org", None),
+                               (12, "site", "Kajo-Keji — Ŝité «ü» 北")]:
+        main.loc[at(row), column] = value
+    for row, column, value in [(0, "indicator", None), (1, "indicator", "XX9.9"), (2, "quantity", None),
+                               (2, "pwd_new", None), (3, "modality", None), (3, "activity", None)]:
+        repeat.loc[repeat.index[row], column] = value
+    return main, repeat[repeat["submission_key"] != keys[13]].reset_index(drop=True)
+
+
+def with_lines(rows: list[dict]) -> list[str]:
+    """The keys of the generated submissions that report activities, in order."""
+    return [row["meta/rootUuid"] for row in rows if row.get("activities")]
+
+
+def odd_lists() -> Lists:
+    """The sample lists with what real lists hold: every p-code listed twice, with another name the second
+    time (the first row names it), "counts people" as "Yes", "YES", "no" and "", and empty units and
+    organisation types."""
+    lists = Lists.read()
+    gazetteer = pd.concat([lists.gazetteer, lists.gazetteer.assign(admin1Name_en="Second name",
+                                                                   admin2Name_en="Second name")], ignore_index=True)
+    activities = lists.activities.copy()
+    activities["counts_people"] = ["Yes", "YES", "no", "", *activities["counts_people"].iloc[4:]]
+    activities.loc[activities.index[5], "unit"] = ""
+    partners = lists.partners.copy()
+    partners.loc[partners.index[0], "org_type"] = ""
+    return Lists(gazetteer.astype("str"), partners.astype("str"), activities.astype("str"))
+
+
+def refresh_whole(url: str, lists: Lists, in_sql: bool) -> Refresh:
+    """A refresh of the mart by ``fivew_mart.refresh``, in SQL (lookups given) or by chunks of ``fivew_lines``."""
+    eng = engine(url)
+    create_hrp_objects(eng)
+    source = Source(MAIN, REPEAT, MAIN_INPUT, ACTIVITY_INPUT)
+    return fivew_mart.refresh(eng, source, partial(fivew_lines, lists=lists), lists.fingerprint(), "L", chunk=5,
+                              lookups=lists.lookups() if in_sql else None)
+
+
+def not_by_chunks(*args, **kwargs):
+    raise AssertionError("the lines were made by chunks, not in SQL")
+
+
+def built(url: str) -> pd.DataFrame:
+    return read_table(engine(url), "mart_fivew_built").sort_values("submission_key").reset_index(drop=True)
+
+
+def in_a_far_time_zone(url: str) -> None:
+    """Make PostgreSQL sessions of ``url`` run in a time zone other than UTC (nothing on SQLite)."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    admin = sa.create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"ALTER DATABASE \"{parsed.database}\" SET timezone TO 'Asia/Tokyo'")
+    admin.dispose()
 
 
 def night(cfg, load_id: str = "L"):
@@ -116,6 +206,88 @@ def test_a_rebuild_in_small_chunks_equals_one_in_a_single_chunk(url):
         write_fivew_activities(conn, from_scratch(url, lists).head(3), "L")
     assert fivew_mart.refresh(eng, source, build, lists.fingerprint(), "L", chunk=7) == Refresh(0, N, True)
     pd.testing.assert_frame_equal(mart(url), from_scratch(url, lists))
+
+
+def test_lines_made_in_sql_equal_the_lines_fivew_lines_makes_on_odd_rows_and_lists(url, monkeypatch):
+    in_a_far_time_zone(url)
+    rows = generate(FORM, N, SEED)
+    keys = with_lines(rows)
+    stage(url, rows, odd=True)
+    lists = odd_lists()
+    with engine(url).connect() as conn:
+        assert fivew_mart.joinable_in_sql(view(conn, MAIN), view(conn, REPEAT), lists.lookups())
+    monkeypatch.setattr(fivew_mart, "_build_in_chunks", not_by_chunks)
+    assert refresh_whole(url, lists, in_sql=True) == Refresh(dropped=0, built=N, full=True)
+    got = mart(url)
+    pd.testing.assert_frame_equal(got, from_scratch(url, lists))
+    staged = read_table(engine(url), MAIN)[["submission_key", "version_key"]]
+    pd.testing.assert_frame_equal(built(url)[["submission_key", "version_key"]], staged)
+    assert set(built(url)["load_id"]) == {"L"}
+    line = got.groupby("submission_key").first()
+    for row, month in ODD_MONTHS.items():
+        bounds = line.loc[keys[row], ["month", "date_end"]]
+        assert bounds.isna().all() if month is None else tuple(bounds) == month[1:]
+    assert keys[13] not in line.index  # built, without lines
+    assert line.loc[keys[12], "site"] == "Kajo-Keji — Ŝité «ü» 北"
+    assert line.loc[keys[7], "admin2_pcode"] == "ZZ0199" and pd.isna(line.loc[keys[7], "admin2_name"])
+    assert pd.isna(line.loc[keys[9], "org_type"])
+    assert not got.loc[got["indicator_code"].isna() | (got["indicator_code"] == "XX9.9"), "counts_people"].any()
+    names = set(got["admin1_name"]) | set(got["admin2_name"])
+    assert "Second name" not in names and names & set(lists.gazetteer["admin2Name_en"])
+    counted = dict(zip(lists.activities["indicator_code"], lists.activities["counts_people"].str.lower() == "yes"))
+    listed = got[got["indicator_code"].isin(counted)]
+    assert listed["counts_people"].tolist() == listed["indicator_code"].map(counted).tolist()
+    assert {True, False} <= set(listed["counts_people"])
+
+
+def test_lines_made_in_sql_or_by_chunks_are_the_same_after_edits_deletes_and_additions(url):
+    rows = generate(FORM, N, SEED)
+    stage(url, rows, odd=True)
+    lists = odd_lists()
+    assert refresh_whole(url, lists, in_sql=True).full
+    stage(url, [edited(rows[3], FORM, 1, changes={"admin2": "ZZ0199"}), generate_row(FORM, N + 1, SEED)])
+    with engine(url).begin() as conn:
+        staging.delete_submissions(conn, "fivew_monthly", [rows[7]["meta/rootUuid"]])
+    assert refresh_whole(url, lists, in_sql=True) == Refresh(dropped=2, built=2, full=False)
+    in_sql, in_sql_built = mart(url), built(url)
+    with engine(url).begin() as conn:
+        write_fivew_activities(conn, in_sql.head(0), "L")
+    assert refresh_whole(url, lists, in_sql=False) == Refresh(dropped=0, built=N, full=True)
+    pd.testing.assert_frame_equal(in_sql, mart(url))
+    pd.testing.assert_frame_equal(in_sql_built, built(url))
+    pd.testing.assert_frame_equal(in_sql, from_scratch(url, lists))
+
+
+def test_lines_are_made_by_chunks_when_a_staged_column_is_not_of_its_usual_kind(url):
+    records = [{"submission_key": r["meta/rootUuid"], "version_key": r["_uuid"], "payload": r}
+               for r in generate(FORM, N, SEED)]
+    tables = dict(flatten(FORM, records))
+    tables[MAIN]["site"] = pd.array(range(N), dtype="Int64")  # a form whose sites are numbers
+    with engine(url).begin() as conn:
+        staging.replace(conn, "fivew_monthly", tables)
+    lists = Lists.read()
+    with engine(url).connect() as conn:
+        assert not fivew_mart.joinable_in_sql(view(conn, MAIN), view(conn, REPEAT), lists.lookups())
+    assert refresh_whole(url, lists, in_sql=True) == Refresh(dropped=0, built=N, full=True)
+    got = mart(url)
+    pd.testing.assert_frame_equal(got, from_scratch(url, lists))
+    assert set(got["site"]) <= {str(i) for i in range(N)} and len(set(got["site"])) > N // 2
+
+
+def test_lines_are_made_by_chunks_when_a_list_has_a_missing_code(url):
+    stage(url, generate(FORM, N, SEED), odd=True)  # with a submission without admin2
+    lists = Lists.read()
+    gazetteer = pd.concat([lists.gazetteer, lists.gazetteer.head(1).assign(admin2Pcode=None, admin2Name_en="None")],
+                          ignore_index=True)
+    unnamed = Lists(gazetteer, lists.partners, lists.activities)
+    with engine(url).connect() as conn:
+        main, repeat = view(conn, MAIN), view(conn, REPEAT)
+        assert fivew_mart.joinable_in_sql(main, repeat, lists.lookups())
+        assert not fivew_mart.joinable_in_sql(main, repeat, unnamed.lookups())
+    assert refresh_whole(url, unnamed, in_sql=True).full
+    got = mart(url)
+    pd.testing.assert_frame_equal(got, from_scratch(url, unnamed))
+    assert set(got.loc[got["admin2_pcode"].isna(), "admin2_name"]) == {"None"}  # as a DataFrame merge matches
 
 
 def test_only_the_reporting_periods_lines_are_read_and_counted(url, tmp_path, monkeypatch):
