@@ -2,10 +2,11 @@
 
 Two peaks are reported for a workload that starts child processes (a night's second pull process):
 ``peak_mb``, the largest resident memory the workload and its descendants held **at the same moment**
-(sampled from /proc every 20 ms, and never less than any one process's own peak), and ``peak_mb_bound``,
-the sum of each process's own peak, an upper bound (the two peaks need not coincide). Prefect's temporary API
-server (a uvicorn subprocess of a flow run without a server) is Prefect's, like its start-up time, and is
-sampled apart (``prefect_server_mb``).
+(their RSS summed, sampled from /proc every 20 ms, and never less than any one process's own peak), and
+``peak_mb_bound``, the workload's own peak plus its largest child's, an upper bound (the two peaks need
+not coincide). RSS counts the pages of shared libraries in each process, so the sum is a little high.
+Prefect's temporary API server (a uvicorn subprocess of a flow run without a server) is Prefect's, like
+its start-up time, and is sampled apart (``prefect_server_mb``); a PostgreSQL server's memory is its own.
 """
 
 from __future__ import annotations

@@ -39,13 +39,13 @@ def phase_lines(results: dict) -> list[str]:
 
 
 def memory_lines(results: dict) -> list[str]:
-    """Each night's peak: held at once (the figure), the sum of each process's own peak, when it was reached."""
+    """Each night's peak: held at once (the figure), when it was reached, and the upper bound (``bench.probe``)."""
     out = []
     for name, r in results.items():
         if name.startswith("_") or "peak_mb_bound" not in r:
             continue
         line = (f"{name}: {r['peak_mb']:.0f} MB held at once (night and pull process, sampled), reached at "
-                f"{r['peak_at_s']:.0f} s; sum of each process's own peak {r['peak_mb_bound']:.0f} MB")
+                f"{r['peak_at_s']:.0f} s; its own peak plus its largest child's {r['peak_mb_bound']:.0f} MB")
         if r.get("prefect_server_mb"):
             line += f"; Prefect's temporary server {r['prefect_server_mb']:.0f} MB apart"
         out.append(line)

@@ -54,7 +54,7 @@ class PooledStore(FormStore):
         reads them from its store (a million take ~150 MB of this process, which the bench does not count)."""
         held = self.held[index] if index < len(self.held) else None
         if held is None:
-            held = (instance_uuid(index, self.seed), self.time_of(index).isoformat())
+            held = (instance_uuid(index, self.seed), self.kobo_time(index))
             if index < len(self.held):
                 self.held[index] = held
         return held

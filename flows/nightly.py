@@ -78,7 +78,7 @@ def merge_staged(pulls: list[dict], staged: list[dict], failed_pulls: list[dict]
                                    ("staged", "quarantined", "deleted", "warnings", "issues",
                                     "validation_results")}}
         merged.append(result)
-    return merged
+    return merged + list(early.values())  # forms whose staging step failed keep what their pull staged
 
 
 @task(name="write-back", cache_policy=NO_CACHE)

@@ -60,7 +60,7 @@ class PullError(RuntimeError):
 def land_batch(conn, batch: Batch, load_id: str, payload_json: bool = False) -> tuple[dict, list[dict]]:
     """Land one batch on ``conn``; counts per submission (new, changed, deleted, unchanged) and the live
     records whose version became current (what staging has to load next); with ``payload_json`` their
-    payloads are the UTF-8 JSON bytes raw stored (``raw.dump_bytes``), not the parsed answers.
+    payloads are JSON bytes as raw landing serialises them (``raw.dump_bytes``), not the parsed answers.
 
     Deleted records (KoBo tombstones, ODK soft deletes) are landed apart so that ``raw.land``'s counts
     tell deletes from edits: a deleted record that is new or changed to the warehouse is a delete (a
@@ -71,7 +71,7 @@ def land_batch(conn, batch: Batch, load_id: str, payload_json: bool = False) -> 
     counts = {"new": 0, "changed": 0, "deleted": 0, "unchanged": 0}
     current: list[dict] = []
     if live:
-        landed = raw.land(conn, live, load_id)
+        landed = raw.land(conn, live, load_id, keep_json=payload_json)
         for name, n in landed.items():
             counts[name] += n
         written = landed.written
@@ -94,7 +94,7 @@ def land_batches(url: str, source: str, form_id: str, load_id: str, batches, pro
     the pages and rows landed and the counts of ``land_batch``; ``progress`` is called after each batch.
     ``stager`` (a ``flows.stage.Stager``), when given, receives each committed batch's new current
     versions and stages them while the pull goes on, from memory (staging never reads them back); a
-    stager whose ``payload_json`` is true receives their payloads as the JSON bytes raw stored.
+    stager whose ``payload_json`` is true receives their payloads as JSON bytes (``raw.dump_bytes``).
     """
     eng = get_engine(url)
     totals = totals if totals is not None else {}

@@ -35,7 +35,7 @@ POLL_SECONDS = 1.0   # how often a silent child is checked for having died
 class _Forward:
     """The child's stand-in for a Stager: each page's current records go to the parent.
 
-    Payloads go as the JSON bytes raw landing stored (``payload_json``: not serialised a second time): a
+    Payloads go as the JSON bytes raw landing wrote (``payload_json``: not serialised a second time): a
     third of the memory of the parsed answers while they wait, and ~10x cheaper to pass between
     processes; ``transforms.flatten`` parses them once, one at a time."""
 

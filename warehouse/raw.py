@@ -44,20 +44,22 @@ def dump_bytes(payload) -> bytes:
 class Landed(dict):
     """Counts per submission (``new``, ``changed``, ``unchanged``), plus ``written``: the
     (form_id, submission_key, version_key) of every submission whose current state this landing set
-    (new or changed), i.e. what staging has to reflect next, mapped to the payload JSON text stored
-    for it (what ``dumps`` wrote: a caller passing payloads on as JSON need not serialise them again)."""
+    (new or changed), i.e. what staging has to reflect next, mapped to its payload as JSON text (what
+    ``dumps`` writes: a caller passing payloads on as JSON need not serialise them again) when the
+    landing was asked to keep them (``land(keep_json=True)``), else to None."""
 
     def __init__(self):
         super().__init__(new=0, changed=0, unchanged=0)
-        self.written: dict[tuple[str, str, str], str] = {}
+        self.written: dict[tuple[str, str, str], str | None] = {}
 
 
-def land(conn: Connection, records: list[dict], load_id: str) -> Landed:
+def land(conn: Connection, records: list[dict], load_id: str, keep_json: bool = False) -> Landed:
     """Land connector records (see docs/architecture.md) in the caller's transaction.
 
     New versions go to raw_submissions (a version already there is ignored); submission_state is upserted.
     Returns counts per submission: new (key never seen), changed (other version_key, validation status
-    or deleted_at), unchanged; and which versions became current (``Landed.written``).
+    or deleted_at), unchanged; and which versions became current (``Landed.written``, with their payload
+    JSON when ``keep_json``: only for a page's worth of records, as a pull lands them).
     """
     landed = Landed()
     for page in chunks(records, PAGE_SIZE):
@@ -66,7 +68,7 @@ def land(conn: Connection, records: list[dict], load_id: str) -> Landed:
             row = _raw_row(record, load_id, index)
             by_form.setdefault(row["form_id"], []).append(row)
         for form_id, rows in by_form.items():
-            _land_form_page(conn, form_id, rows, landed)
+            _land_form_page(conn, form_id, rows, landed, keep_json)
     return landed
 
 
@@ -91,7 +93,7 @@ def _raw_row(record: dict, load_id: str, index: int) -> dict:
     }
 
 
-def _land_form_page(conn: Connection, form_id: str, rows: list[dict], landed: Landed) -> None:
+def _land_form_page(conn: Connection, form_id: str, rows: list[dict], landed: Landed, keep_json: bool) -> None:
     latest = {row["submission_key"]: row for row in rows}  # the last version of a key in the page wins
     existing = _states(conn, form_id, list(latest))
     to_upsert = []
@@ -100,7 +102,7 @@ def _land_form_page(conn: Connection, form_id: str, rows: list[dict], landed: La
         landed[kind] += 1
         if kind != "unchanged":
             to_upsert.append(row)
-            landed.written[(form_id, key, row["version_key"])] = row["payload"]
+            landed.written[(form_id, key, row["version_key"])] = row["payload"] if keep_json else None
     # the current version of a known submission is already in raw: only other versions can be new
     inserted = _insert_raw(conn, [r for r in rows
                                   if existing.get(r["submission_key"], (None,))[0] != r["version_key"]])
@@ -284,7 +286,7 @@ def pending_deletes(engine: Engine, form_id: str) -> list[tuple[str, str]]:
 
 def mark_staged(conn: Connection, form_id: str, pairs: Iterable[tuple[str, str]]) -> None:
     """Record that staging now reflects these (submission_key, version_key) pairs (or their deletion)."""
-    pairs = list(pairs)
+    pairs = list(dict(pairs).items())  # one pair per key, the last given wins (as one UPDATE per pair did)
     if not pairs:
         return
     keys, versions = [key for key, _ in pairs], [version for _, version in pairs]

@@ -108,4 +108,5 @@ def test_what_a_failed_pull_staged_before_failing_still_counts(sandbox, tmp_path
     merged = merge_staged([], [later], [early])
     assert merged[0]["staged"] + merged[0]["quarantined"] == 21
     assert len(merged[0]["validation_results"]) == len(early["validation_results"]) > 0
+    assert merge_staged([], [], [early]) == [early]  # its staging step failed too: what was staged stays
     dispose(cfg.warehouse)

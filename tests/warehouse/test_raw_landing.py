@@ -137,9 +137,12 @@ def test_landing_names_the_versions_it_made_current_with_the_json_it_stored(wh, 
     with wh.begin() as conn:
         raw.land(conn, [record("uuid-a", payload=payload)], load_id)
         edit = record("uuid-a", version="v2", payload={**payload, "n": 4})
-        landed = raw.land(conn, [record("uuid-a", payload=payload), edit, record("uuid-b")], load_id)
+        landed = raw.land(conn, [record("uuid-a", payload=payload), edit, record("uuid-b")], load_id,
+                          keep_json=True)
+        plain = raw.land(conn, [record("uuid-c")], load_id)
     assert set(landed.written) == {("ccpm_partner", "uuid-a", "v2"), ("ccpm_partner", "uuid-b", "v1")}
     stored = landed.written[("ccpm_partner", "uuid-a", "v2")]
     assert stored.encode() == raw.dump_bytes(edit["payload"])
+    assert plain.written == {("ccpm_partner", "uuid-c", "v1"): None}  # JSON is kept only when asked for
     pending = {r["submission_key"]: r for batch in raw.pending(wh, "ccpm_partner") for r in batch}
     assert pending["uuid-a"]["payload"] == {**payload, "n": 4}  # what was stored is what staging reads

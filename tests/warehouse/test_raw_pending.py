@@ -70,3 +70,10 @@ def test_pending_is_per_form(wh, load_id, record):
         raw.land(conn, [record("k1"), record("k1", form_id="fivew_monthly")], load_id)
     assert _pending_keys(wh) == ["k1"]
     assert len(raw.current_keys(wh, "fivew_monthly")) == 1
+
+
+def test_a_key_marked_twice_in_one_call_keeps_the_last_version_given(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record("k0"), record("k1")], load_id)
+        raw.mark_staged(conn, "ccpm_partner", [("k0", "v1"), ("k1", "v1"), ("k0", "v0")])
+    assert _pending_keys(wh) == ["k0"]  # its mark says v0, the current version is v1
