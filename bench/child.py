@@ -11,6 +11,7 @@ import cProfile
 import importlib
 import json
 import pstats
+import resource
 import sys
 
 from bench.probe import MemorySampler, own_peak_mb, peak_mb
@@ -40,6 +41,9 @@ def main(argv: list[str]) -> None:
                 pstats.Stats(profile_to, stream=out).sort_stats("tottime").print_stats(40)
         else:
             result = run(spec)
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["cpu_seconds"] = {"workload": round(own.ru_utime + own.ru_stime, 1),
+                             "its_children": round(children.ru_utime + children.ru_stime, 1)}
     result["peak_mb"] = round(max(memory.peak_mb, own_peak_mb()), 1)
     result["peak_mb_bound"] = peak_mb()
     result["peak_at_s"] = round(memory.peak_at, 1)

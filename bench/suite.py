@@ -50,7 +50,7 @@ def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, 
     return figure(result["detail"]["pulled"], result["seconds"], result["peak_mb"], phases=result["phases"],
                   staged=result["detail"]["staged"], process_seconds=result["process_seconds"],
                   peak_mb_bound=result["peak_mb_bound"], peak_at_s=result["peak_at_s"],
-                  prefect_server_mb=result["prefect_server_mb"])
+                  prefect_server_mb=result["prefect_server_mb"], cpu_seconds=result.get("cpu_seconds"))
 
 
 def months_of(hello: dict, first: int, last: int) -> dict:
