@@ -25,19 +25,21 @@ Phases = Steps  # ``with phases("pull"): ...`` adds the wall time of the block u
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _peaks_kib() -> tuple[int, int]:
+    """Peak resident set size of this process and of the largest of its finished children (Linux: KiB)."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+
 def peak_mb() -> float:
-    """Peak resident set size of this process so far plus the largest of its finished child processes,
-    in MB (Linux reports ru_maxrss in KiB): an upper bound of what both held at once."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return round((own + children) / 1024, 1)
+    """This process's peak plus its largest finished child's, in MB: an upper bound of what both held at
+    once."""
+    return round(sum(_peaks_kib()) / 1024, 1)
 
 
 def own_peak_mb() -> float:
     """The largest of this process's own peak and its largest finished child's, in MB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return round(max(own, children) / 1024, 1)
+    return round(max(_peaks_kib()) / 1024, 1)
 
 
 def _rss_mb(pid: int) -> float:

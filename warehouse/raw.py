@@ -135,18 +135,16 @@ def _insert_raw(conn: Connection, rows: list[dict]) -> dict[tuple[str, str], int
     executemany, returning nothing (``_raw_ids`` reads them)."""
     if not rows:
         return {}
-    if conn.dialect.name == "postgresql":
-        def insert(source):
-            return (dialect_insert(conn, raw).from_select(_RAW_INSERT, sa.select(*source.c))
-                    .on_conflict_do_nothing(index_elements=["form_id", "submission_key", "version_key"])
-                    .returning(raw.c.id, raw.c.submission_key, raw.c.version_key))
 
-        result = bulk.copy_into_select(conn, raw, _RAW_INSERT, _columns(rows, _RAW_INSERT), insert)
+    def skip_known(stmt):
+        return stmt.on_conflict_do_nothing(index_elements=["form_id", "submission_key", "version_key"])
+
+    if conn.dialect.name == "postgresql":
+        result = bulk.copy_into_select(conn, raw, _RAW_INSERT, _columns(rows, _RAW_INSERT), lambda source: skip_known(
+            dialect_insert(conn, raw).from_select(_RAW_INSERT, sa.select(*source.c)))
+            .returning(raw.c.id, raw.c.submission_key, raw.c.version_key))
         return {(key, version): id_ for id_, key, version in result}
-    stmt = dialect_insert(conn, raw).on_conflict_do_nothing(
-        index_elements=["form_id", "submission_key", "version_key"]
-    )
-    _bulk(conn, stmt, raw, _RAW_INSERT, rows)
+    _bulk(conn, skip_known(dialect_insert(conn, raw)), raw, _RAW_INSERT, rows)
     return {}
 
 
@@ -211,12 +209,12 @@ def mark_deleted(conn: Connection, form_id: str, keys: Iterable[str], deleted_at
 def current_rows(engine: Engine, form_id: str, chunk: int = 20_000) -> Iterator[tuple[str, str, str | None]]:
     """(submission_key, version_key, validation_status) of every submission of the form, streamed in
     chunks (a million-row form is never held at once)."""
-    query = sa.select(state.c.submission_key, state.c.version_key, state.c.validation_status).where(
-        state.c.form_id == form_id)
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             yield from _sqlite_rows(conn, form_id, chunk)
             return
+        query = sa.select(state.c.submission_key, state.c.version_key, state.c.validation_status).where(
+            state.c.form_id == form_id)
         for part in conn.execution_options(yield_per=chunk).execute(query).partitions():
             yield from part
 
