@@ -1,9 +1,18 @@
 """KoBoToolbox KPI v2 client: pages of submissions and their mapping to records.
 
-``iter_pages`` follows the server's ``next`` links (``limit``/``start`` offsets, ``limit`` clamped to the
-server's silent maximum of 1000). A page that still fails with 502/504 after the session's retries is asked
-for again from the same offset at half the size: KoBo cuts a request after ~120 s, and wide forms hit that
-at 1000 rows. The night's incremental and reconcile passes live in ``connectors.kobo_sync``.
+``iter_pages`` reads pages in ``_id`` order by key, not by offset: each page after the first asks for
+the rows with ``_id`` above the last one read (``{"_id": {"$gt": last}}`` added to the query, ``start``
+always 0; ``limit`` clamped to the server's silent maximum of 1000). KoBo stores submissions in MongoDB,
+where an offset is a skip: the server walks every row before it, so offset paging over a million rows
+makes the server read ~500 million index entries in all, and a row deleted while the pages are read
+shifts every later row back by one, so that one row is never read (and a reconcile pass would take it
+for deleted). Paging by key asks the server for no skip, and no row is passed over. Queries that already
+bound ``_id``, other sorts, and field lists without ``_id`` follow the offsets of the server's ``next``
+links instead.
+
+A page that still fails with 502/504 after the session's retries is asked for again from the same place at
+half the size: KoBo cuts a request after ~120 s, and wide forms hit that at 1000 rows. The night's
+incremental and reconcile passes live in ``connectors.kobo_sync``.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from connectors.errors import SourceError
 from connectors.http import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ApiSession, TokenAuth
@@ -47,12 +56,12 @@ def page_params(start: int, limit: int, query=None, fields=None, sort=None) -> d
     return params
 
 
-def offset_of(url: str, params: dict | None) -> int:
-    """The ``start`` offset a page request asks for, from its params or its (``next``) URL."""
-    if params and "start" in params:
-        return int(params["start"])
-    values = parse_qs(urlsplit(url).query).get("start")
-    return int(values[0]) if values else 0
+def pages_by_key(query, fields, sort) -> bool:
+    """Can pages be read by ``_id`` key (see module doc)? Rows in ``_id`` order carrying their ``_id``,
+    and a query that does not bound ``_id`` itself."""
+    in_id_order = sort in (None, {}, DEFAULT_SORT)
+    carries_id = fields is None or "_id" in fields
+    return in_id_order and carries_id and not (isinstance(query, dict) and "_id" in query)
 
 
 def submission_key(row: dict) -> str:
@@ -94,7 +103,8 @@ class KoboClient:
 
     def iter_pages(self, asset_uid: str, query=None, fields=None, sort=DEFAULT_SORT,
                    page_size: int | None = None, form_id: str | None = None) -> Iterator[list[dict]]:
-        """Yield the ``results`` of each page until ``next`` is null, halving the page on 502/504.
+        """Yield the ``results`` of each page, by ``_id`` key where it can (see module doc), until the
+        server has no more, halving the page on 502/504.
 
         The next pages are read ahead in a background thread (``connectors.prefetch``) while the caller
         works on the current one; an error reaches the caller after the pages before it."""
@@ -103,22 +113,30 @@ class KoboClient:
     def _pages(self, asset_uid: str, query, fields, sort, page_size: int | None,
                form_id: str | None) -> Iterator[list[dict]]:
         limit = clamp_page_size(page_size or self.page_size)
-        url, params = data_path(asset_uid), page_params(0, limit, query, fields, sort)
+        by_key = pages_by_key(query, fields, sort)
         label = f"reading form {form_id or '?'} (asset {asset_uid})"
-        while url:
+        after, start = None, 0  # the last _id read (by key), or the offset reached (by offset)
+        while True:
+            asked = query if after is None else {**(query or {}), "_id": {"$gt": after}}
+            where = f"after _id {after}" if after is not None else f"at offset {start}"
             try:
-                page = self.session.get_json(url, params, what=f"{label} at offset {offset_of(url, params)}")
+                page = self.session.get_json(data_path(asset_uid), page_params(start, limit, asked, fields, sort),
+                                             what=f"{label} {where}")
             except SourceError as exc:
                 if exc.status not in HALVE_ON or limit <= MIN_PAGE_SIZE:
                     raise
-                start, limit = offset_of(url, params), max(MIN_PAGE_SIZE, limit // 2)
-                log.warning("%s: HTTP %s at offset %d; retrying with pages of %d",
-                            label, exc.status, start, limit)
-                url, params = data_path(asset_uid), page_params(start, limit, query, fields, sort)
+                limit = max(MIN_PAGE_SIZE, limit // 2)
+                log.warning("%s: HTTP %s %s; retrying with pages of %d", label, exc.status, where, limit)
                 continue
             results = page.get("results") or []
-            yield results
-            url, params = (page.get("next") if results else None), None
+            if results:
+                yield results
+            if not results or not page.get("next"):
+                return
+            if by_key:
+                after = int(results[-1]["_id"])
+            else:
+                start += len(results)
 
     def count(self, asset_uid: str, query=None) -> int:
         """How many submissions match ``query`` (one request for one light row; the server's ``count``)."""

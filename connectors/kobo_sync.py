@@ -65,8 +65,8 @@ def pull(client, asset_uid: str, form_id: str, cursor, overlap: timedelta,
     """Batches of rows with ``_submission_time >= cursor − overlap``; each batch carries the latest
     submission time read so far as the cursor to commit with it.
 
-    Pages are read in ``_id`` order, the only order whose offsets are stable (times tie at one-second
-    precision). KoBo stamps ``_submission_time`` on arrival, so times grow with ``_id``; a row that
+    Pages are read in ``_id`` order, by key (``connectors.kobo``; times tie at one-second precision, ids
+    do not). KoBo stamps ``_submission_time`` on arrival, so times grow with ``_id``; a row that
     breaks this and falls behind a cursor committed mid-pull is still found by the reconcile pass.
     """
     known = known if known is not None else KnownVersions()

@@ -1,5 +1,6 @@
 """KoboClient against the sandbox: paging, clamping, halving on 502, and nights that track the truth."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -37,7 +38,7 @@ def test_page_size_above_1000_is_clamped(sandbox):
     assert [len(p) for p in pages] == [1000, 1000, 100]
 
 
-def test_a_502_after_retries_halves_the_page_and_continues_from_the_same_offset(sandbox, monkeypatch):
+def test_a_502_after_retries_halves_the_page_and_continues_from_the_same_row(sandbox, monkeypatch):
     monkeypatch.setattr("connectors.kobo.MIN_PAGE_SIZE", 4)
     # no read-ahead: the fault must meet the second page, not one fetched before it was injected
     client = client_for(sandbox, page_size=16, retries=1, prefetch=0)
@@ -47,6 +48,41 @@ def test_a_502_after_retries_halves_the_page_and_continues_from_the_same_offset(
     rest = list(client_pages)
     assert [len(p) for p in [first] + rest] == [16, 8, 8, 8]
     assert [r["_id"] for p in [first] + rest for r in p] == list(range(1, 41))
+
+
+def test_pages_after_the_first_ask_for_ids_above_the_last_one_read(sandbox, monkeypatch):
+    asked = []
+    client = client_for(sandbox, page_size=15, prefetch=0)
+    real = client.session.get_json
+    monkeypatch.setattr(client.session, "get_json", lambda path, params, **kw: asked.append(params) or real(
+        path, params, **kw))
+    window = {"_submission_time": {"$gte": "2000-01-01T00:00:00"}}
+    pages = list(client.iter_pages(sandbox.asset_uid(FORM), query=window))
+    assert [len(p) for p in pages] == [15, 15, 10]
+    assert [p["start"] for p in asked] == [0, 0, 0]
+    assert [json.loads(p["query"]) for p in asked] == [
+        window, {**window, "_id": {"$gt": 15}}, {**window, "_id": {"$gt": 30}}]
+
+
+def test_a_row_deleted_while_pages_are_read_makes_no_other_row_unread(sandbox):
+    """By offset, deleting row 3 after the first page would shift row 16 into the page already read."""
+    client = client_for(sandbox, page_size=15, prefetch=0)
+    pages = client.iter_pages(sandbox.asset_uid(FORM), fields=["_id", "_uuid"])
+    first = next(pages)
+    sandbox.delete(FORM, 3)
+    read = [r["_id"] for p in [first, *pages] for r in p]
+    assert read == list(range(1, 41))[:15] + list(range(16, 41))
+
+
+def test_queries_bounding_id_other_sorts_and_fields_without_id_page_by_offset(sandbox):
+    client, uid = client_for(sandbox, page_size=15), sandbox.asset_uid(FORM)
+    by_offset = [
+        list(client.iter_pages(uid, query={"_id": {"$lte": 35}})),
+        list(client.iter_pages(uid, sort={"_id": -1})),
+        list(client.iter_pages(uid, fields=["_uuid"])),
+    ]
+    assert [[len(p) for p in pages] for pages in by_offset] == [[15, 15, 5], [15, 15, 10], [15, 15, 10]]
+    assert [r["_id"] for p in by_offset[1] for r in p] == list(range(40, 0, -1))
 
 
 def test_exhausted_retries_name_the_server_form_and_asset(sandbox):

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from connectors.kobo import clamp_page_size, offset_of, page_params, to_record
+from connectors.kobo import clamp_page_size, page_params, pages_by_key, to_record
 from connectors.kobo_sync import kobo_time, tombstone
 from connectors.records import later, parse_utc, window_start
 
@@ -29,10 +29,12 @@ def test_query_fields_and_sort_are_sent_as_compact_json():
     assert params["format"] == "json"
 
 
-def test_offset_is_read_from_params_or_from_a_next_link():
-    assert offset_of("api/v2/assets/a/data/", {"start": 40}) == 40
-    assert offset_of("https://kf.example.org/api/v2/assets/a/data/?limit=10&start=3000", None) == 3000
-    assert offset_of("https://kf.example.org/api/v2/assets/a/data/?limit=10", None) == 0
+def test_pages_go_by_id_key_only_in_id_order_with_the_id_read_and_no_id_bound_in_the_query():
+    assert pages_by_key(None, None, {"_id": 1}) and pages_by_key({"_submission_time": {"$gte": "x"}}, None, None)
+    assert pages_by_key(None, ["_id", "_uuid"], {"_id": 1})
+    assert not pages_by_key({"_id": {"$in": [1, 2]}}, None, {"_id": 1})
+    assert not pages_by_key(None, None, {"_id": -1}) and not pages_by_key(None, None, {"_submission_time": 1})
+    assert not pages_by_key(None, ["_uuid"], {"_id": 1})
 
 
 def test_record_uses_root_uuid_uuid_and_naive_submission_time_as_utc():
