@@ -78,9 +78,10 @@ def write_kind(table: str, column: str, sql_type: sa.types.TypeEngine, series: p
 
 
 def to_values(series: pd.Series, kind: str) -> list:
-    """Python values for the SQL driver: None for missing, text for text columns."""
+    """Python values for the SQL driver: None for missing, text for text columns, naive UTC ``datetime``s
+    for a datetime column written as timestamps (``warehouse.db.UtcDateTime`` takes naive values as UTC)."""
     if kind == "timestamp" and ptypes.is_datetime64_any_dtype(series.dtype):
-        series = series.dt.tz_localize("UTC") if series.dt.tz is None else series.dt.tz_convert("UTC")
+        return _naive_utc(series)
     if (kind == "text" and ptypes.is_string_dtype(series.dtype) and not series.dtype == object) or (
             kind == "integer" and ptypes.is_integer_dtype(series.dtype)):
         return series.to_numpy(dtype=object, na_value=None).tolist()  # already str / int: ~4x faster
@@ -91,6 +92,16 @@ def to_values(series: pd.Series, kind: str) -> list:
         cast = float if kind == "float" else int
         return [None if v is None else cast(v) for v in values]
     return values
+
+
+def _naive_utc(series: pd.Series) -> list:
+    """A datetime column as naive UTC ``datetime``s (None for NaT), converted by pandas for the whole
+    column: pandas ``Timestamp``s made each value's bind cost ~4x (a million-row night binds ~2 million)."""
+    if series.dt.tz is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = series.dt.to_pydatetime().tolist()
+    missing = series.isna().to_numpy()
+    return [None if gone else value for value, gone in zip(values, missing)] if missing.any() else values
 
 
 def _as_text(value) -> str:

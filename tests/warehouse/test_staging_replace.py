@@ -45,6 +45,23 @@ def test_replace_creates_typed_tables_that_read_back_with_their_dtypes(wh):
     assert back.loc[0, "start"] == pd.Timestamp("2024-03-01T07:00:00Z")
 
 
+def test_timestamps_of_any_zone_or_none_are_stored_as_the_same_utc_instant(wh):
+    def times(*texts):
+        return pd.to_datetime(pd.Series(texts), format="ISO8601")
+
+    main = _main(
+        ["s1", "s2", "s3"],
+        juba=times("2024-03-01T10:00:00.123456", None, "2024-12-31T23:30:00").dt.tz_localize("Africa/Juba"),
+        naive=times("2024-03-01T07:00:00.123456", "2024-06-30T00:00:00", None),
+    )
+    _replace(wh, {MAIN: main})
+    back = staging.read_table(wh, MAIN).set_index("submission_key")
+    assert back.loc["s1", "juba"] == pd.Timestamp("2024-03-01T08:00:00.123456Z")  # Juba is UTC+2
+    assert back.loc["s3", "juba"] == pd.Timestamp("2024-12-31T21:30:00Z")
+    assert back.loc["s1", "naive"] == pd.Timestamp("2024-03-01T07:00:00.123456Z")  # naive is taken as UTC
+    assert pd.isna(back.loc["s2", "juba"]) and pd.isna(back.loc["s3", "naive"])
+
+
 def test_a_changed_parent_replaces_all_its_repeat_rows(wh):
     _replace(wh, {MAIN: _main(["s1", "s2"]), REPEAT: _repeat([
         ("s1", "activities", 1, 5), ("s1", "activities", 2, 6), ("s1", "activities", 3, 7),
