@@ -13,7 +13,7 @@ from connectors.records import Batch
 from flows.config import Config, FormConfig, SourceConfig, secret
 from forms.definition import load_form
 from warehouse import raw, state
-from warehouse.db import engine as get_engine
+from warehouse.db import engine as get_engine, writing
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def land_batches(url: str, source: str, form_id: str, load_id: str, batches, pro
     for name in ("pages", "rows", "new", "changed", "deleted", "unchanged"):
         totals.setdefault(name, 0)
     for batch in batches:
-        with eng.begin() as conn:
+        with writing(eng).begin() as conn:  # the stager may write at the same time (flows.pull_process)
             counts, current = (land_batch(conn, batch, load_id, getattr(stager, "payload_json", False))
                                if batch.records else ({}, []))
             if batch.cursor:

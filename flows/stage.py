@@ -28,7 +28,7 @@ from transforms.flatten import flatten
 from transforms.validate import Context, validate
 from warehouse import quarantine, raw, staging
 from warehouse.columns import kind_of_dtype, kind_of_sql
-from warehouse.db import engine as get_engine
+from warehouse.db import engine as get_engine, writing
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def stage_batch(url: str, form, records: list[dict], context: Context, load_id: 
     clean, issues = validate(form, tables, context, collect=collect)
     bad = set(issues["submission_key"].dropna())
     keys = [r["submission_key"] for r in records]
-    with get_engine(url).begin() as conn:
+    with writing(get_engine(url)).begin() as conn:  # the pull process may land pages meanwhile
         warnings = renamed_questions(conn, form.form_id, clean)
         staging.delete_submissions(conn, form.form_id, sorted(bad))
         staging.replace(conn, form.form_id, clean)
@@ -100,7 +100,7 @@ def stage_deletes(url: str, form_id: str, load_id: str, summary: StageSummary) -
     gone = raw.pending_deletes(get_engine(url), form_id)
     if not gone:
         return
-    with get_engine(url).begin() as conn:
+    with writing(get_engine(url)).begin() as conn:
         staging.delete_submissions(conn, form_id, [key for key, _ in gone])
         quarantine.replace_issues(conn, form_id, [key for key, _ in gone], None, load_id)
         raw.mark_staged(conn, form_id, gone)

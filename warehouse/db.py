@@ -1,7 +1,8 @@
 """Engines for the warehouse: one cached SQLAlchemy engine per URL, SQLite tuned for a pipeline.
 
 The same code runs on SQLite (the embedded default) and PostgreSQL. SQLite gets WAL journaling (readers
-never block the nightly writer), a busy timeout (a second writer waits instead of failing), foreign keys,
+never block the nightly writer), a busy timeout (a second writer waits instead of failing; transactions
+that read before they write begin with ``BEGIN IMMEDIATE``, see ``writing``), foreign keys,
 and real transactions: pysqlite's own implicit transaction handling is switched off and SQLAlchemy emits
 BEGIN itself, so DDL (new staging columns) and savepoints roll back with the rows they belong to.
 """
@@ -107,7 +108,20 @@ def _tune_sqlite(eng: Engine) -> None:
 
     @event.listens_for(eng, "begin")
     def _on_begin(conn):  # noqa: ANN001 - SQLAlchemy hook
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITING) else "BEGIN")
+
+
+_WRITING = "clustermon_writing"
+
+
+def writing(eng: Engine) -> Engine:
+    """``eng`` for a transaction that reads, then writes, while another process may write too (a night's
+    pull process lands pages while this one stages them). On SQLite it begins with ``BEGIN IMMEDIATE``:
+    it takes the write lock first, waiting up to the busy timeout for the other writer. A plain ``BEGIN``
+    reads from a snapshot and asks for the lock at its first write; if the other process committed in
+    between, WAL cannot move the snapshot forward and SQLite fails at once with "database is locked",
+    whatever the busy timeout. Other databases are returned as they are."""
+    return eng.execution_options(**{_WRITING: True}) if eng.dialect.name == "sqlite" else eng
 
 
 def dialect_insert(conn: Connection, table: sa.Table):

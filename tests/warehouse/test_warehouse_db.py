@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -29,6 +31,47 @@ def test_ddl_rolls_back_with_the_transaction(warehouse_url):
         raise RuntimeError("fail inside the transaction")
     assert not sa.inspect(engine).has_table("t_rollback")
     db.dispose(warehouse_url)
+
+
+def _read_then_write_while_another_writer_commits(engine, wait: float) -> None:
+    """A transaction reads (a staging batch checks its columns), another connection commits a write (the
+    pull process lands a page), then the first one writes."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS t_two_writers (who TEXT)")
+        conn.commit()
+    read, other_done, errors = threading.Event(), threading.Event(), []
+
+    def other_writer():
+        read.wait(5)
+        try:
+            with db.engine(str(engine.url)).begin() as conn:
+                conn.exec_driver_sql("INSERT INTO t_two_writers VALUES ('pull')")
+        except Exception as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(exc)
+        other_done.set()
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM t_two_writers").scalar()
+            read.set()
+            other_done.wait(wait)  # the other writer commits now, unless it has to wait for this one
+            conn.exec_driver_sql("INSERT INTO t_two_writers VALUES ('stage')")
+    finally:
+        read.set()
+        thread.join(10)
+    assert not errors
+
+
+def test_a_writing_transaction_that_reads_first_waits_for_another_writer_instead_of_failing(sqlite_url):
+    engine = db.engine(sqlite_url)
+    with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+        _read_then_write_while_another_writer_commits(engine, 5)  # a plain BEGIN reads a snapshot first
+    _read_then_write_while_another_writer_commits(db.writing(engine), 0.5)
+    with engine.connect() as conn:
+        assert sorted(conn.exec_driver_sql("SELECT who FROM t_two_writers").scalars()) == ["pull", "pull", "stage"]
+    db.dispose(sqlite_url)
 
 
 def test_unreachable_postgres_names_url_without_password():
