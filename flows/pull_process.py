@@ -73,7 +73,7 @@ def pull_in_child(cfg: Config, form: FormConfig, stager, progress: Progress | No
     """``pull_form(cfg, form)`` in a child process while ``stager`` stages what it lands (see module doc).
     Returns the pull summary; raises ``PullError`` when the pull failed or the child died."""
     context = multiprocessing.get_context("spawn")
-    channel = context.Queue(maxsize=QUEUE_PAGES)
+    channel = context.Queue(maxsize=2 * QUEUE_PAGES)  # each landed page is followed by its progress message
     child = context.Process(target=_child, args=(cfg, form, channel), name=f"clustermon-pull-{form.form}",
                             daemon=True)
     child.start()
