@@ -13,7 +13,7 @@ from flows.config import Config
 from flows.stage import stage_form
 from forms.definition import load_form
 from warehouse import raw, schema, state
-from warehouse.db import engine as get_engine
+from warehouse.db import engine as get_engine, writing
 
 FILE_SOURCE = "file"
 
@@ -26,7 +26,7 @@ def ingest_file(cfg: Config, path: Path, form_id: str) -> dict:
     schema.create_all(eng)
     load_id = state.start_load(eng, FILE_SOURCE, form_id)
     try:
-        with eng.begin() as conn:
+        with writing(eng).begin() as conn:  # a night may be pulling into the same warehouse
             counts = raw.land(conn, records, load_id)
         staged = stage_form(cfg, form_id, load_id)
     except Exception as exc:
