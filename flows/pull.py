@@ -96,12 +96,12 @@ def land_batches(url: str, source: str, form_id: str, load_id: str, batches, pro
     versions and stages them while the pull goes on, from memory (staging never reads them back); a
     stager whose ``payload_json`` is true receives their payloads as JSON bytes (``raw.dump_bytes``).
     """
-    eng = get_engine(url)
+    eng = writing(get_engine(url))  # the stager may write at the same time (flows.pull_process)
     totals = totals if totals is not None else {}
     for name in ("pages", "rows", "new", "changed", "deleted", "unchanged"):
         totals.setdefault(name, 0)
     for batch in batches:
-        with writing(eng).begin() as conn:  # the stager may write at the same time (flows.pull_process)
+        with eng.begin() as conn:
             counts, current = (land_batch(conn, batch, load_id, getattr(stager, "payload_json", False))
                                if batch.records else ({}, []))
             if batch.cursor:
