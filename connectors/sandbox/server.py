@@ -29,6 +29,9 @@ ADMIN_PREFIX = "/__admin"
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
+    # TCP_NODELAY: headers and body go out in two writes; with Nagle's algorithm the body waited for the
+    # client's delayed ACK of the headers, ~40 ms on every small response (1,000 small requests: 44 s, not 1 s)
+    disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
     server_version = "ClusterMonitorSandbox/1.0"
     state: SandboxState  # set on the per-server subclass

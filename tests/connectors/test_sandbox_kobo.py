@@ -128,3 +128,21 @@ def test_assets_list_and_detail(sandbox):
     assert detail["deployment__active"] is True and detail["version_id"] == sandbox.truth("mini")[0]["__version__"]
     assert detail["content"]["survey"] and detail["deployment__submission_count"] == 250
     assert requests.get(f"{sandbox.url}/api/v2/assets/aNope/", headers=AUTH, timeout=5).status_code == 404
+
+
+def test_every_connection_is_served_without_nagle_delay(sandbox, monkeypatch):
+    """Headers and body leave in two writes; with Nagle's algorithm on, the body of each small response
+    waited ~40 ms for the client's delayed ACK (a thousand small requests took 44 s instead of 1 s)."""
+    import socket
+
+    from connectors.sandbox.server import SandboxHandler
+
+    seen, setup = [], SandboxHandler.setup
+
+    def recording_setup(handler):
+        setup(handler)
+        seen.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(SandboxHandler, "setup", recording_setup)
+    get(sandbox, limit=1)
+    assert seen and all(seen)
