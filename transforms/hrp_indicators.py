@@ -41,11 +41,28 @@ def _measure(lines: pd.DataFrame, counts_people: bool, across_periods: str, for_
     return lines["reached_total"]
 
 
-def _values(lines: pd.DataFrame, code: str, framework: HrpFramework, for_ratio: bool = False) -> pd.DataFrame:
+def _values(lines: Lines, code: str, framework: HrpFramework, for_ratio: bool = False) -> pd.DataFrame:
     spec = framework.indicator(code)
-    part = lines[lines["indicator_code"] == code]
+    part = lines.of(code)
     value = _measure(part, bool(spec["counts_people"]), spec["across_periods"], for_ratio)
     return part.assign(value=pd.to_numeric(value, errors="coerce").astype("float64"))
+
+
+class Lines:
+    """The period's lines split once by indicator (a national 5W month has ~100,000 lines and a framework
+    dozens of indicators, each read at three admin levels), with the columns that are grouped on and
+    have few distinct values as categories: grouping on them is then done on integer codes, not on text
+    (sites are nearly one per line: as a category each group would recode them all)."""
+
+    GROUPED = ("month", "country_pcode", "admin1_pcode", "admin2_pcode", "reporting_org", "implementing_partner")
+
+    def __init__(self, lines: pd.DataFrame):
+        lines = lines.astype({column: "category" for column in self.GROUPED if column in lines})
+        self.empty = lines.iloc[:0]
+        self.parts = dict(tuple(lines.groupby(lines["indicator_code"].astype(object), sort=False, dropna=True)))
+
+    def of(self, code: str) -> pd.DataFrame:
+        return self.parts.get(code, self.empty)
 
 
 def _number_rows(lines, spec: dict, framework, unit: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -67,7 +84,7 @@ def _ratio_rows(lines, spec: dict, framework, unit: str) -> tuple[pd.DataFrame, 
     return months, agg.ratio_latest(sums)
 
 
-def _indicator_rows(lines: pd.DataFrame, spec: dict, framework: HrpFramework, level: int) -> list[pd.DataFrame]:
+def _indicator_rows(lines: Lines, spec: dict, framework: HrpFramework, level: int) -> list[pd.DataFrame]:
     unit = UNIT_COLUMNS[level]
     if spec["unit"] == "percentage":
         months, total = _ratio_rows(lines, spec, framework, unit)
@@ -104,7 +121,7 @@ def indicator_progress(lines: pd.DataFrame, framework: HrpFramework, lists: List
     ``lines`` are the 5W activity lines of the period (``transforms.hrp_fivew``).
     """
     first, last = period_bounds(lines, start, end)
-    lines = lines.assign(country_pcode=lists.country_pcode)
+    lines = Lines(lines.assign(country_pcode=lists.country_pcode))
     parts = [part for spec in framework.indicators.to_dict("records") for level in UNIT_COLUMNS
              for part in _indicator_rows(lines, spec, framework, level)]
     rows = pd.concat(parts, ignore_index=True)
