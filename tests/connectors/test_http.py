@@ -91,3 +91,26 @@ def test_next_links_are_rebased_onto_the_configured_server():
     assert s.url_for("http://10.0.0.5:8000/api/v2/assets/a/data/?start=100") == \
         "https://kobo.example.org/api/v2/assets/a/data/?start=100"
     assert s.url_for("/api/v2/assets/") == "https://kobo.example.org/api/v2/assets/"
+
+
+def test_environment_proxies_are_taken_once_for_the_server_and_no_proxy_is_honoured(sandbox, monkeypatch):
+    """Proxy settings are read when the session is made (requests would read them on every request):
+    a proxy in the environment is used, unless NO_PROXY names the server."""
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    proxied = ApiSession(sandbox.url, retries=0, timeout=(0.5, 1))
+    proxied.auth = TokenAuth("Token", "sandbox-token")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    direct = ApiSession(sandbox.url, retries=0, timeout=(0.5, 1))
+    direct.auth = TokenAuth("Token", "sandbox-token")
+    monkeypatch.delenv("NO_PROXY")  # read once: changing the environment later changes neither session
+    with pytest.raises(SourceError):
+        proxied.get_json(ASSETS)
+    assert direct.get_json(ASSETS)["count"] == 1
+    assert not proxied.trust_env and proxied.proxies == {"http": "http://127.0.0.1:9"}
+
+
+def test_a_ca_bundle_from_the_environment_is_kept(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    assert ApiSession("https://kobo.example.org").verify == "/etc/ssl/certs/ca-certificates.crt"
