@@ -59,7 +59,7 @@ class Lines:
     def __init__(self, lines: pd.DataFrame):
         lines = lines.astype({column: "category" for column in self.GROUPED if column in lines})
         self.empty = lines.iloc[:0]
-        self.parts = dict(tuple(lines.groupby(lines["indicator_code"].astype(object), sort=False, dropna=True)))
+        self.parts = dict(iter(lines.groupby("indicator_code", sort=False)))
 
     def of(self, code: str) -> pd.DataFrame:
         return self.parts.get(code, self.empty)

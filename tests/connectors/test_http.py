@@ -96,7 +96,7 @@ def test_next_links_are_rebased_onto_the_configured_server():
 def test_environment_proxies_are_taken_once_for_the_server_and_no_proxy_is_honoured(sandbox, monkeypatch):
     """Proxy settings are read when the session is made (requests would read them on every request):
     a proxy in the environment is used, unless NO_PROXY names the server."""
-    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+    for name in ("NO_PROXY", "no_proxy", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
     proxied = ApiSession(sandbox.url, retries=0, timeout=(0.5, 1))
