@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from warehouse import bulk
 from warehouse.db import as_utc, chunks, dialect_insert, wrote_rows
 from warehouse.schema import raw_submissions as raw
-from warehouse.schema import submission_state as state
+from warehouse.schema import UNSTAGED, submission_state as state
 
 PAGE_SIZE = 1000
 _STATE_COLUMNS = ("source", "version_key", "raw_id", "submitted_at", "updated_at", "deleted_at",
@@ -242,8 +242,9 @@ def current_keys(engine: Engine, form_id: str) -> dict[str, tuple]:
 
 
 def _unstaged(form_id: str):
-    staged = state.c.staged_version_key
-    return sa.and_(state.c.form_id == form_id, sa.or_(staged.is_(None), staged != state.c.version_key))
+    """The form's submissions whose current version staging does not reflect yet; read through the
+    partial index ``ix_submission_state_unstaged``, whose condition this is (``schema.UNSTAGED``)."""
+    return sa.and_(state.c.form_id == form_id, UNSTAGED)
 
 
 def pending(engine: Engine, form_id: str, batch_size: int = 5000) -> Iterator[list[dict]]:

@@ -72,6 +72,13 @@ submission_state = sa.Table(
     sa.Column("load_id", sa.String(64), nullable=False),
     sa.Column("staged_version_key", sa.Text),
 )
+# What staging has yet to reflect: the rows of ``warehouse.raw.pending`` and ``pending_deletes``. A partial
+# index holds only those (a few thousand on a normal night, however large the form), so finding them reads
+# the index, not every submission's state (~0.9 s a night for a million submissions on SQLite).
+UNSTAGED = sa.or_(submission_state.c.staged_version_key.is_(None),
+                  submission_state.c.staged_version_key != submission_state.c.version_key)
+sa.Index("ix_submission_state_unstaged", submission_state.c.form_id, submission_state.c.submission_key,
+         sqlite_where=UNSTAGED, postgresql_where=UNSTAGED)
 
 writeback_sent = sa.Table(  # verdicts already written back to the servers (flows.writeback)
     "writeback_sent",
@@ -139,6 +146,8 @@ def create_all(engine: Engine) -> None:
     """Create the tables that are missing and (re)create the public views, in one transaction."""
     with engine.begin() as conn:
         metadata.create_all(conn, checkfirst=True)
+        for index in submission_state.indexes:  # create_all adds none to a table made by an earlier version
+            index.create(conn, checkfirst=True)
         create_views(conn)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from warehouse import raw
+import sqlalchemy as sa
+
+from warehouse import raw, schema
+from warehouse.schema import submission_state as state
 
 from warehouse_records import T0
 
@@ -77,3 +80,32 @@ def test_a_key_marked_twice_in_one_call_keeps_the_last_version_given(wh, load_id
         raw.land(conn, [record("k0"), record("k1")], load_id)
         raw.mark_staged(conn, "ccpm_partner", [("k0", "v1"), ("k1", "v1"), ("k0", "v0")])
     assert _pending_keys(wh) == ["k0"]  # its mark says v0, the current version is v1
+
+
+def _plan(conn, query) -> str:
+    """The database's plan of ``query`` as one text (PostgreSQL told to avoid a table scan where it can:
+    on a test's few rows it would rather read the table)."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    if conn.dialect.name == "sqlite":
+        return " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    return " ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
+
+
+def test_pending_work_is_found_through_the_index_of_unstaged_submissions(wh):
+    """A night finds what is left to stage without reading every submission's state: the partial index
+    holds only the unstaged ones, and both queries of staging's work are answered from it."""
+    for deleted in (state.c.deleted_at.is_(None), state.c.deleted_at.is_not(None)):
+        query = sa.select(state.c.submission_key).where(raw._unstaged("ccpm_partner"), deleted)
+        with wh.begin() as conn:
+            assert "ix_submission_state_unstaged" in _plan(conn, query.order_by(state.c.submission_key))
+
+
+def test_a_warehouse_made_before_the_unstaged_index_gets_it_and_keeps_its_pending_work(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record(f"k{i}") for i in range(3)], load_id)
+        raw.mark_staged(conn, "ccpm_partner", [("k0", record("k0")["version_key"])])
+        conn.exec_driver_sql("DROP INDEX ix_submission_state_unstaged")
+    schema.create_all(wh)
+    assert "ix_submission_state_unstaged" in {ix["name"] for ix in sa.inspect(wh).get_indexes("submission_state")}
+    assert _pending_keys(wh) == ["k1", "k2"]
