@@ -124,11 +124,17 @@ class KnownVersions:
 
     def stale(self, keys: list, versions: list, statuses: list) -> np.ndarray:
         """Mark the page's keys as seen on the server; mask of rows unknown, dead or with another state."""
-        n = len(keys)
-        pos, found, held, dead = self.find(hashes(keys, n))
-        self.seen[pos[found]] = True
-        current = state_hashes(versions, statuses)
-        return ~found | dead | (held != current)
+        return self._differs(keys, versions, statuses, mark_seen=True)
+
+    def differs(self, keys: list, versions: list, statuses: list) -> np.ndarray:
+        """Mask of the rows unknown, dead or with another state (``stale`` without marking them seen)."""
+        return self._differs(keys, versions, statuses, mark_seen=False)
+
+    def _differs(self, keys: list, versions: list, statuses: list, mark_seen: bool) -> np.ndarray:
+        pos, found, held, dead = self.find(hashes(keys, len(keys)))
+        if mark_seen:
+            self.seen[pos[found]] = True
+        return ~found | dead | (held != state_hashes(versions, statuses))
 
     def unseen(self) -> set[int]:
         """Key hashes held as live that no ``stale`` call has seen: the server no longer has them."""

@@ -160,7 +160,7 @@ class KoboClient:
         from connectors.kobo_sync import is_tombstone, pull
         return pull(self, asset_uid, form_id, cursor, overlap, KnownVersions(rows_of(known)(), is_tombstone))
 
-    def night(self, asset_uid: str, form_id: str, cursor, overlap, known):
+    def night(self, asset_uid: str, form_id: str, cursor, overlap, known, light=None):
         """The incremental pass then the reconcile pass, as one iterable of batches (see kobo_sync)."""
         from connectors.kobo_sync import KoboNight
-        return KoboNight(self, asset_uid, form_id, cursor, overlap, known)
+        return KoboNight(self, asset_uid, form_id, cursor, overlap, known, light=light)

@@ -4,15 +4,19 @@ KoBo edits keep ``_id``, ``meta/rootUuid`` and ``_submission_time`` and change `
 changes touch no time field; deletes are hard. A cursor on ``_submission_time`` therefore sees only new
 rows. The reconcile pass reads four light fields of every row, page by page, and compares them with what
 the warehouse holds (``connectors.known.KnownVersions``: 16 bytes per submission), re-fetches what differs
-by ``_id`` and emits a tombstone for each key the server no longer has.
+by ``_id`` and emits a tombstone for each key the server no longer has. The light read can run in
+another process while the incremental pass is pulled (``KoboNight(light=...)``, ``light_rows``).
 
 Every pass yields ``Batch`` objects; the flow lands each batch and its cursor in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from datetime import datetime, timedelta, timezone
+
+import numpy as np
 
 from connectors.known import KnownRows, KnownVersions, key_hash, rows_of
 from connectors.kobo import submission_key, to_record, validation_uid
@@ -81,32 +85,64 @@ def pull(client, asset_uid: str, form_id: str, cursor, overlap: timedelta,
         yield Batch(records, cursor=summary.cursor, kind="incremental")
 
 
-def reconcile(client, asset_uid: str, form_id: str, known: KnownVersions, known_rows: KnownRows,
-              summary: PullSummary | None = None, now: datetime | None = None) -> Iterator[Batch]:
-    """Batches of re-fetched changed or missed rows, then batches of tombstones for hard deletes.
-
-    Streams the server's light rows page by page against ``known`` (what the warehouse holds, compact):
-    memory stays flat however many rows the form has. The keys of deleted rows are read back from
-    ``known_rows`` (the warehouse) only when some are missing from the server."""
-    summary = summary or PullSummary()
-    stale: list[int] = []
+def light_pass(client, asset_uid: str, form_id: str, known: KnownVersions) -> list[tuple]:
+    """Read every row's light fields, page by page, against ``known`` (marking what it sees, for
+    ``KnownVersions.unseen``); ``(_id, key, uuid, validation status)`` of the rows it holds at another
+    version or not at all. Memory stays flat however many rows the form has."""
+    stale: list[tuple] = []
     for rows in client.iter_pages(asset_uid, fields=RECONCILE_FIELDS, form_id=form_id):
         keys = [submission_key(row) for row in rows]
-        mask = known.stale(keys, [row.get("_uuid") for row in rows], [validation_uid(row) for row in rows])
-        stale.extend(int(row["_id"]) for row, bad in zip(rows, mask.tolist()) if bad)
+        uuids, statuses = [row.get("_uuid") for row in rows], [validation_uid(row) for row in rows]
+        for i in np.flatnonzero(known.stale(keys, uuids, statuses)).tolist():
+            stale.append((int(rows[i]["_id"]), keys[i], uuids[i], statuses[i]))
+    return stale
+
+
+def light_rows(client, asset_uid: str, form_id: str, known_rows: KnownRows) -> tuple[list[tuple], set[str]]:
+    """The light pass on its own, against what ``known_rows`` holds when it starts (a second process runs it
+    while the first pulls the night's new rows, ``KoboNight(light=...)``): the rows ``light_pass`` finds
+    stale, and the keys held as live that the server no longer has."""
+    known = KnownVersions(known_rows(), dead=is_tombstone)
+    stale = light_pass(client, asset_uid, form_id, known)
+    gone = known.unseen()
+    if not gone:
+        return stale, set()
+    return stale, {str(key) for key, version, _ in known_rows()
+                   if key_hash(key) in gone and not is_tombstone(version)}
+
+
+def reconcile(client, asset_uid: str, form_id: str, known: KnownVersions, known_rows: KnownRows,
+              summary: PullSummary | None = None, now: datetime | None = None,
+              light: tuple[list[tuple], set[str]] | None = None) -> Iterator[Batch]:
+    """Batches of re-fetched changed or missed rows, then batches of tombstones for hard deletes.
+
+    Reads the server's light rows against ``known`` (what the warehouse holds, compact), or takes them
+    from ``light``: what ``light_rows`` found against the warehouse as it was before this night's new
+    rows landed; the rows that ``known`` now holds at the server's version are not fetched again. The
+    keys of deleted rows are read back from ``known_rows`` (the warehouse) only when some are missing
+    from the server."""
+    summary = summary or PullSummary()
+    if light is None:
+        stale = [row[0] for row in light_pass(client, asset_uid, form_id, known)]
+        hashes = known.unseen()
+        any_gone, gone = bool(hashes), lambda key: key_hash(key) in hashes
+    else:
+        rows, keys = light
+        still = known.differs([r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
+        stale = [row[0] for row, differs in zip(rows, still.tolist()) if differs]
+        any_gone, gone = bool(keys), lambda key: str(key) in keys
     for rows in client.get_by_ids(asset_uid, stale, form_id=form_id):
         records = [to_record(row, form_id, client.source) for row in rows]
         _count(summary, known, records)
         summary.pages += 1
         summary.rows += len(records)
         yield Batch(records, kind="reconcile")
-    gone = known.unseen()
-    if not gone:
+    if not any_gone:
         return
     when = now or datetime.now(timezone.utc)
     batch: list[dict] = []
     for key, version, status in known_rows():
-        if key_hash(key) in gone and not is_tombstone(version):
+        if gone(key) and not is_tombstone(version):
             batch.append(tombstone(client.source, form_id, str(key), (version, status), when))
             summary.deleted += 1
         if len(batch) >= TOMBSTONE_BATCH:
@@ -122,18 +158,27 @@ class KoboNight:
     ``known``: what the warehouse holds, as ``{key: (version, status)}`` or a callable yielding
     ``(key, version, status)`` rows (``connectors.known``); it is read once when iteration starts, and
     again only to name hard-deleted rows. Records of the incremental pass are remembered, so the
-    reconcile pass does not fetch them a second time.
+    reconcile pass does not fetch them a second time. ``light``, when given, starts the reconcile pass's
+    light read elsewhere as iteration starts (``light() -> future`` of ``light_rows``' result), so that it
+    runs while the incremental pass is pulled here.
     """
 
-    def __init__(self, client, asset_uid: str, form_id: str, cursor, overlap: timedelta, known):
+    def __init__(self, client, asset_uid: str, form_id: str, cursor, overlap: timedelta, known,
+                 light: Callable[[], Future] | None = None):
         self.client, self.asset_uid, self.form_id = client, asset_uid, form_id
         self.cursor, self.overlap = cursor, overlap
         self.known_rows = rows_of(known)
+        self.light = light
         self.summary = PullSummary(cursor=cursor)
 
     def __iter__(self) -> Iterator[Batch]:
+        reading = self.light() if self.light is not None else None
         held = KnownVersions(self.known_rows(), dead=is_tombstone)
         yield from pull(self.client, self.asset_uid, self.form_id, self.cursor, self.overlap,
                         held, self.summary)
         held = held.updated()  # the arrays before the pass are freed: a million keys are ~25 MB a copy
-        yield from reconcile(self.client, self.asset_uid, self.form_id, held, self.known_rows, self.summary)
+        if reading is not None and not reading.done():
+            yield Batch([], kind="pause")
+        light = reading.result() if reading is not None else None
+        yield from reconcile(self.client, self.asset_uid, self.form_id, held, self.known_rows, self.summary,
+                             light=light)

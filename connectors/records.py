@@ -23,7 +23,9 @@ RECORD_KEYS = ("source", "form_id", "submission_key", "version_key", "submitted_
 @dataclass
 class Batch:
     """One page of records and the cursor to commit with it. ``kind``: ``incremental``, ``reconcile``,
-    ``deleted`` (tombstones of rows the server no longer has)."""
+    ``deleted`` (tombstones of rows the server no longer has), or ``pause``: no records, the source is
+    about to wait for work done elsewhere (a reconcile read in another process), and the caller may use
+    the time (a night stages what it holds)."""
 
     records: list[dict]
     cursor: str | None = None

@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows import ccpm, progress
+from flows import ccpm, progress, reconcile_process
 from flows.config import Config, load_config
 from flows.pull import pull_all, pull_form
 from flows.gc_tuning import fewer_collections
@@ -40,16 +40,18 @@ def pull_task(cfg: Config, form, load_id: str, context) -> dict:
     collect: list = []
     stager = Stager(cfg, form.form, load_id, context, collect=collect)
     second = worth_a_process(cfg, form)
+    light = None if second else reconcile_process.beside(cfg, form)
     try:
         if second:
             pulled = pull_in_child(cfg, form, stager, progress=progress.report_pull)
         else:
-            pulled = pull_form(cfg, form, progress=progress.report_pull, stager=stager)
+            pulled = pull_form(cfg, form, progress=progress.report_pull, stager=stager, light=light)
     except Exception as exc:  # what was staged before the failure is in the warehouse: it still counts
         setattr(exc, STAGED_BEFORE_FAILURE, stage_result(stager.summary, collect))
         raise
     pulled["stage"] = stage_result(stager.summary, collect)
     pulled["second_process"] = second
+    pulled["reconcile_process"] = light is not None
     return pulled
 
 

@@ -40,9 +40,10 @@ def known_versions(url: str, form_id: str):
     return lambda: raw.current_rows(get_engine(url), form_id)
 
 
-def open_night(client, source: SourceConfig, form: FormConfig, cursor, overlap: timedelta, known: dict):
+def open_night(client, source: SourceConfig, form: FormConfig, cursor, overlap: timedelta, known: dict,
+               light=None):
     if source.kind == "kobo":
-        return client.night(form.server_id, form.form, cursor, overlap, known)
+        return client.night(form.server_id, form.form, cursor, overlap, known, light=light)
     from connectors.odk_sync import OdkNight
 
     return OdkNight(client, form.server_id, cursor, overlap, load_form(form.form).repeats, known)
@@ -101,6 +102,10 @@ def land_batches(url: str, source: str, form_id: str, load_id: str, batches, pro
     for name in ("pages", "rows", "new", "changed", "deleted", "unchanged"):
         totals.setdefault(name, 0)
     for batch in batches:
+        if batch.kind == "pause":  # the source waits (a reconcile read elsewhere): stage what is held now
+            if stager is not None:
+                stager.flush()
+            continue
         with eng.begin() as conn:
             counts, current = (land_batch(conn, batch, load_id, getattr(stager, "payload_json", False))
                                if batch.records else ({}, []))
@@ -120,12 +125,13 @@ def land_batches(url: str, source: str, form_id: str, load_id: str, batches, pro
 
 
 def pull_form(cfg: Config, form: FormConfig, progress: Progress | None = None, client=None,
-              stager=None) -> dict:
+              stager=None, light=None) -> dict:
     """One night's pull of one form. Returns the summary: pages read, rows landed, new, changed, deleted,
     unchanged (rows read again and found identical) and the cursor. Raises ``PullError`` naming the form
     and the server when the pull fails; the ``loads`` row then says ``failed`` with what was landed.
     ``stager``: stage what lands as the pull goes (see ``land_batches``); what it has not staged when the
-    pull fails stays pending in raw for ``flows.stage.stage_form``."""
+    pull fails stays pending in raw for ``flows.stage.stage_form``. ``light``: a KoBo form's reconcile
+    read started elsewhere (``flows.reconcile_process.beside``)."""
     source = cfg.source(form.source)
     eng = get_engine(cfg.warehouse)
     load_id = state.start_load(eng, source.name, form.form)
@@ -134,7 +140,7 @@ def pull_form(cfg: Config, form: FormConfig, progress: Progress | None = None, c
         client = client or open_client(source, cfg.page_size)
         cursor = state.get_cursor(eng, source.name, form.form)
         night = open_night(client, source, form, cursor, timedelta(minutes=cfg.overlap_minutes),
-                           known_versions(cfg.warehouse, form.form))
+                           known_versions(cfg.warehouse, form.form), light)
         land_batches(cfg.warehouse, source.name, form.form, load_id, night, progress, landed, stager)
     except Exception as exc:
         message = (f"form {form.form} from source {source.name} ({server_of(source)}): the pull "

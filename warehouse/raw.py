@@ -219,6 +219,12 @@ def current_rows(engine: Engine, form_id: str, chunk: int = 20_000) -> Iterator[
             yield from part
 
 
+def count_current(engine: Engine, form_id: str) -> int:
+    """How many submissions of the form the warehouse holds (deleted ones included)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(state).where(state.c.form_id == form_id)).scalar()
+
+
 def _sqlite_rows(conn, form_id: str, chunk: int) -> Iterator[tuple]:
     """``current_rows`` on SQLite: the table in storage order, not through the key index (a random row
     lookup per index entry made it 5x slower), read by the driver's cursor (SQLAlchemy's per-row result

@@ -1,12 +1,15 @@
 """KoboClient against the sandbox: paging, clamping, halving on 502, and nights that track the truth."""
 
 import json
+from concurrent.futures import Future
 from datetime import timedelta
 
 import pytest
 
 from connectors.errors import SourceError
+from connectors.known import rows_of
 from connectors.kobo import KoboClient, to_record
+from connectors.kobo_sync import light_rows
 from connectors.sandbox import Sandbox
 
 FORM = "ccpm_partner"
@@ -112,9 +115,21 @@ def truth_state(sb):
     return {r["submission_key"]: (r["version_key"], r["validation_status"]) for r in recs}
 
 
-def test_nights_follow_new_rows_edits_validation_changes_and_hard_deletes(sandbox):
+def light_first(client, uid: str, warehouse: dict):
+    """A night's light read started before its incremental pass lands anything, as a second process runs
+    it (``KoboNight(light=...)``), here at once and against what the warehouse holds at that moment."""
+    def start() -> Future:
+        future = Future()
+        future.set_result(light_rows(client, uid, FORM, rows_of(dict(warehouse))))
+        return future
+    return start
+
+
+@pytest.mark.parametrize("light", [False, True], ids=["light-pass-after", "light-pass-beside"])
+def test_nights_follow_new_rows_edits_validation_changes_and_hard_deletes(sandbox, light):
     client, uid, warehouse = client_for(sandbox, page_size=25), sandbox.asset_uid(FORM), {}
-    night = client.night(uid, FORM, None, OVERLAP, warehouse)
+    started = lambda: light_first(client, uid, warehouse) if light else None  # noqa: E731
+    night = client.night(uid, FORM, None, OVERLAP, warehouse, light=started())
     cursor = land(night, warehouse)
     assert night.summary.new == 40 and night.summary.changed == night.summary.deleted == 0
     assert warehouse == truth_state(sandbox) and cursor is not None
@@ -123,12 +138,12 @@ def test_nights_follow_new_rows_edits_validation_changes_and_hard_deletes(sandbo
     sandbox.edit(FORM, 3)
     sandbox.set_validation_status(FORM, 7, "validation_status_approved")
     sandbox.delete(FORM, 11)
-    night = client.night(uid, FORM, cursor, OVERLAP, warehouse)
+    night = client.night(uid, FORM, cursor, OVERLAP, warehouse, light=started())
     cursor = land(night, warehouse, cursor)
     assert (night.summary.new, night.summary.changed, night.summary.deleted) == (5, 2, 1)
     assert warehouse == truth_state(sandbox)
 
-    night = client.night(uid, FORM, cursor, OVERLAP, warehouse)
+    night = client.night(uid, FORM, cursor, OVERLAP, warehouse, light=started())
     assert land(night, warehouse, cursor) == cursor
     assert (night.summary.new, night.summary.changed, night.summary.deleted) == (0, 0, 0)
     assert night.summary.rows < 45  # only the lookback window is read again in full

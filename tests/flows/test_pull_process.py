@@ -110,3 +110,50 @@ def test_what_a_failed_pull_staged_before_failing_still_counts(sandbox, tmp_path
     assert len(merged[0]["validation_results"]) == len(early["validation_results"]) > 0
     assert merge_staged([], [], [early]) == [early]  # its staging step failed too: what was staged stays
     dispose(cfg.warehouse)
+
+
+def change_the_server(sandbox) -> None:
+    """Three new rows, an edit, a validation-status change and a hard delete."""
+    sandbox.add(FORM, 3)
+    sandbox.edit(FORM, 4)
+    sandbox.set_validation_status(FORM, 9, "validation_status_approved")
+    sandbox.delete(FORM, 15)
+
+
+def test_a_held_form_read_beside_its_new_rows_ends_as_a_night_read_in_line(sandbox, tmp_path, monkeypatch):
+    """The reconcile pass's light read in a second process (``flows.reconcile_process``) finds the same edits,
+    validation changes and deletes as the read in line, and re-fetches nothing the night already landed."""
+    # no lookback: the second night reads 4 rows in its window (in this process) and holds 23 (>= 20)
+    inline = dataclasses.replace(config(sandbox, f"sqlite:///{tmp_path / 'inline.db'}", 0, monkeypatch),
+                                 overlap_minutes=0)
+    beside = dataclasses.replace(config(sandbox, f"sqlite:///{tmp_path / 'beside.db'}", 20, monkeypatch),
+                                 overlap_minutes=0)
+    first = [pull(inline), pull(beside)]
+    assert [r["reconcile_process"] for r in first] == [False, False]  # nothing held yet: read in line
+    change_the_server(sandbox)
+    alone, next_to = pull(inline), pull(beside)
+    assert (alone["second_process"], alone["reconcile_process"]) == (False, False)
+    assert (next_to["second_process"], next_to["reconcile_process"]) == (False, True)
+    counts = lambda r: {k: r[k] for k in ("rows", "new", "changed", "deleted", "unchanged")}  # noqa: E731
+    assert counts(next_to) == counts(alone)
+    assert (alone["new"], alone["changed"], alone["deleted"]) == (3, 2, 1)
+    assert left_behind(beside.warehouse) == left_behind(inline.warehouse)
+    dispose(inline.warehouse), dispose(beside.warehouse)
+
+
+def test_a_failed_light_read_fails_the_form_after_its_new_rows_landed(sandbox, tmp_path, monkeypatch):
+    from flows.pull import pull_form
+    from flows.reconcile_process import start
+
+    cfg = config(sandbox, f"sqlite:///{tmp_path / 'w.db'}", 0, monkeypatch)
+    pull(cfg)
+    change_the_server(sandbox)
+    monkeypatch.setenv("CLUSTERMON_TEST_WRONG_TOKEN", "not-the-token")  # the server refuses the light read
+    refused = dataclasses.replace(cfg, sources={"kobo": dataclasses.replace(
+        cfg.sources["kobo"], token_env="CLUSTERMON_TEST_WRONG_TOKEN")})
+    with pytest.raises(PullError, match=f"form {FORM} .*stopped after landing \\d+ rows.*401"):
+        pull_form(cfg, cfg.forms[0], light=lambda: start(refused, cfg.forms[0]))
+    with engine(cfg.warehouse).connect() as conn:
+        held = conn.execute(sa.text("select count(*) from submission_state")).scalar()
+    assert held == 26  # the three new rows landed with their cursor; the next night reconciles
+    dispose(cfg.warehouse)
