@@ -13,8 +13,8 @@ Every pass yields ``Batch`` objects; the flow lands each batch and its cursor in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 import numpy as np
 
@@ -152,6 +152,16 @@ def reconcile(client, asset_uid: str, form_id: str, known: KnownVersions, known_
         yield Batch(batch, kind="deleted")
 
 
+class Reading(Protocol):
+    """A light read started elsewhere (``concurrent.futures.Future`` is one): ``light_rows``' result."""
+
+    def done(self) -> bool: ...
+
+    def result(self) -> tuple[list[tuple], set[str]]: ...
+
+    def cancel(self) -> object: ...
+
+
 class KoboNight:
     """Iterate to get the night's batches (incremental, then reconcile); ``summary`` fills as you go.
 
@@ -159,12 +169,12 @@ class KoboNight:
     ``(key, version, status)`` rows (``connectors.known``); it is read once when iteration starts, and
     again only to name hard-deleted rows. Records of the incremental pass are remembered, so the
     reconcile pass does not fetch them a second time. ``light``, when given, starts the reconcile pass's
-    light read elsewhere as iteration starts (``light() -> future`` of ``light_rows``' result), so that it
-    runs while the incremental pass is pulled here.
+    light read elsewhere as iteration starts (``light()`` returns a ``Reading``), so that it runs while
+    the incremental pass is pulled here.
     """
 
     def __init__(self, client, asset_uid: str, form_id: str, cursor, overlap: timedelta, known,
-                 light: Callable[[], Future] | None = None):
+                 light: Callable[[], Reading] | None = None):
         self.client, self.asset_uid, self.form_id = client, asset_uid, form_id
         self.cursor, self.overlap = cursor, overlap
         self.known_rows = rows_of(known)
@@ -173,12 +183,16 @@ class KoboNight:
 
     def __iter__(self) -> Iterator[Batch]:
         reading = self.light() if self.light is not None else None
-        held = KnownVersions(self.known_rows(), dead=is_tombstone)
-        yield from pull(self.client, self.asset_uid, self.form_id, self.cursor, self.overlap,
-                        held, self.summary)
-        held = held.updated()  # the arrays before the pass are freed: a million keys are ~25 MB a copy
-        if reading is not None and not reading.done():
-            yield Batch([], kind="pause")
-        light = reading.result() if reading is not None else None
+        try:
+            held = KnownVersions(self.known_rows(), dead=is_tombstone)
+            yield from pull(self.client, self.asset_uid, self.form_id, self.cursor, self.overlap,
+                            held, self.summary)
+            held = held.updated()  # the arrays before the pass are freed: a million keys are ~25 MB a copy
+            if reading is not None and not reading.done():
+                yield Batch([], kind="pause")
+            light = reading.result() if reading is not None else None
+        finally:
+            if reading is not None:
+                reading.cancel()  # ends a read still running when the night stops early; else nothing
         yield from reconcile(self.client, self.asset_uid, self.form_id, held, self.known_rows, self.summary,
                              light=light)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 
 from connectors.kobo_sync import light_rows
 from flows.config import Config, FormConfig
@@ -29,7 +28,7 @@ from warehouse.db import engine
 log = logging.getLogger(__name__)
 
 
-def beside(cfg: Config, form: FormConfig) -> Callable[[], Future] | None:
+def beside(cfg: Config, form: FormConfig) -> Callable[[], LightRead] | None:
     """The ``light`` starter of ``KoboNight`` for this form: the light read in a second process, when the
     form is a KoBo form holding at least ``cfg.parallel_pull_from`` submissions (below that the read takes
     less than starting a process, ~1 s); None otherwise, and with ``parallel_pull_from: 0``."""
@@ -42,13 +41,61 @@ def beside(cfg: Config, form: FormConfig) -> Callable[[], Future] | None:
     return lambda: start(cfg, form)
 
 
-def start(cfg: Config, form: FormConfig) -> Future:
-    """Start ``read(cfg, form)`` in a child process; its future (the child exits once it is done)."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+def start(cfg: Config, form: FormConfig) -> LightRead:
+    """Start ``read(cfg, form)`` in a child process."""
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(cfg, form, sending), name=f"clustermon-reconcile-{form.form}",
+                            daemon=True)
+    child.start()
+    sending.close()  # the child holds its own end: a child that dies closes the pipe
+    return LightRead(form.form, child, receiving)
+
+
+class LightRead:
+    """The light read running in a child process, used as ``KoboNight`` uses a future: ``done()``,
+    ``result()`` (raises ``LightReadError`` with the child's message when it failed or died) and
+    ``cancel()``, which ends a child still running (a night that stops before it needs the rows)."""
+
+    def __init__(self, form_id: str, child, receiving):
+        self.form_id, self.child, self.receiving = form_id, child, receiving
+
+    def done(self) -> bool:
+        return self.receiving.poll() or not self.child.is_alive()
+
+    def result(self) -> tuple[list[tuple], set[str]]:
+        try:
+            kind, body = self.receiving.recv()
+        except EOFError:  # the child ended without a word
+            self.child.join()
+            raise LightReadError(f"form {self.form_id}: the reconcile process ended without a result (exit code "
+                                 f"{self.child.exitcode})") from None
+        finally:
+            self.receiving.close()
+        self.child.join()
+        if kind == "failed":
+            raise LightReadError(body)
+        return body
+
+    def cancel(self) -> None:
+        if self.child.is_alive():
+            self.child.kill()
+        self.child.join()
+        self.receiving.close()
+
+
+class LightReadError(RuntimeError):
+    """The reconcile process failed; its message names the form and the cause."""
+
+
+def _child(cfg: Config, form: FormConfig, sending) -> None:
     try:
-        return pool.submit(read, cfg, form)
+        sending.send(("done", read(cfg, form)))
+    except BaseException as exc:  # anything reaches the night as this form's failure
+        sending.send(("failed", f"form {form.form}: the reconcile pass's light read failed: "
+                                f"{type(exc).__name__}: {exc}"))
     finally:
-        pool.shutdown(wait=False)
+        sending.close()
 
 
 def read(cfg: Config, form: FormConfig) -> tuple[list[tuple], set[str]]:

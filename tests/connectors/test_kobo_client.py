@@ -149,6 +149,15 @@ def test_nights_follow_new_rows_edits_validation_changes_and_hard_deletes(sandbo
     assert night.summary.rows < 45  # only the lookback window is read again in full
 
 
+def test_a_night_that_stops_before_it_needs_its_light_read_ends_it(sandbox):
+    client, uid = client_for(sandbox, page_size=10), sandbox.asset_uid(FORM)
+    reading = Future()  # never done: a read still running elsewhere
+    night = iter(client.night(uid, FORM, None, OVERLAP, {}, light=lambda: reading))
+    assert len(next(night).records) == 10
+    night.close()  # the flow stopped landing (a failed page, a crash)
+    assert reading.cancelled()
+
+
 def test_each_incremental_batch_carries_the_latest_time_read_so_far(sandbox):
     client = client_for(sandbox, page_size=10)
     batches = list(client.pull(sandbox.asset_uid(FORM), FORM, None, OVERLAP))

@@ -157,3 +157,21 @@ def test_a_failed_light_read_fails_the_form_after_its_new_rows_landed(sandbox, t
         held = conn.execute(sa.text("select count(*) from submission_state")).scalar()
     assert held == 26  # the three new rows landed with their cursor; the next night reconciles
     dispose(cfg.warehouse)
+
+
+def test_a_reconcile_process_that_dies_is_reported_and_one_no_longer_needed_is_ended(sandbox, tmp_path, monkeypatch):
+    from flows.reconcile_process import LightReadError, start
+
+    cfg = config(sandbox, f"sqlite:///{tmp_path / 'w.db'}", 0, monkeypatch)
+    pull(cfg)
+    dying = start(cfg, cfg.forms[0])
+    dying.child.kill()
+    with pytest.raises(LightReadError, match=f"form {FORM}: the reconcile process ended without a result"):
+        dying.result()
+    unwanted = start(cfg, cfg.forms[0])
+    unwanted.cancel()
+    assert not unwanted.child.is_alive()
+    read = start(cfg, cfg.forms[0])
+    stale, gone = read.result()
+    assert (stale, gone) == ([], set())  # nothing changed on the server since the warehouse was loaded
+    dispose(cfg.warehouse)
