@@ -127,9 +127,9 @@ def reconcile(client, asset_uid: str, form_id: str, known: KnownVersions, known_
         hashes = known.unseen()
         any_gone, gone = bool(hashes), lambda key: key_hash(key) in hashes
     else:
-        rows, keys = light
-        still = known.differs([r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
-        stale = [row[0] for row, differs in zip(rows, still.tolist()) if differs]
+        found, keys = light
+        still = known.differs([r[1] for r in found], [r[2] for r in found], [r[3] for r in found])
+        stale = [row[0] for row, differs in zip(found, still.tolist()) if differs]
         any_gone, gone = bool(keys), lambda key: str(key) in keys
     for rows in client.get_by_ids(asset_uid, stale, form_id=form_id):
         records = [to_record(row, form_id, client.source) for row in rows]
