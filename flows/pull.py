@@ -11,7 +11,6 @@ from connectors.kobo import KoboClient
 from connectors.odk import OdkClient
 from connectors.records import Batch
 from flows.config import Config, FormConfig, SourceConfig, secret
-from forms.definition import load_form
 from warehouse import raw, state
 from warehouse.db import engine as get_engine, writing
 
@@ -45,6 +44,7 @@ def open_night(client, source: SourceConfig, form: FormConfig, cursor, overlap: 
     if source.kind == "kobo":
         return client.night(form.server_id, form.form, cursor, overlap, known, light=light)
     from connectors.odk_sync import OdkNight
+    from forms.definition import load_form  # here: the processes that pull KoBo forms never need pyxform
 
     return OdkNight(client, form.server_id, cursor, overlap, load_form(form.form).repeats, known)
 
