@@ -12,7 +12,9 @@ one edit wait for a later night or one delete go unseen until then, never lose o
 decision taken from the hashes is checked against the server's rows when they are landed.
 
 Rows are ``(submission_key, version_key, validation_status)``, read from the warehouse
-(``warehouse.raw.current_rows``) or, in tests, from a dict ``{key: (version, status)}``.
+(``warehouse.raw.current_rows``) or, in tests, from a dict ``{key: (version, status)}``. A night that only
+compares its own rows (its light read runs elsewhere, ``connectors.kobo_sync``) reads just their keys
+(``LookedUp``, from a ``KeyRows`` lookup such as ``warehouse.raw.rows_of_keys``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 import numpy as np
 
 KnownRows = Callable[[], Iterable[tuple]]  # () -> (key, version, status) of every submission held
+KeyRows = Callable[[list[str]], Iterable[tuple]]  # keys -> (key, version, status) of those held
 
 
 def rows_of(known) -> KnownRows:
@@ -34,6 +37,14 @@ def rows_of(known) -> KnownRows:
     if isinstance(known, Mapping):
         return lambda: ((key, *tuple(value)[:2]) for key, value in known.items())
     raise TypeError(f"known must be a mapping, a callable or None, not {type(known).__name__}")
+
+
+def lookup_of(known) -> KeyRows | None:
+    """A ``KeyRows`` lookup for ``known``: a mapping's own, a warehouse reader's ``lookup`` attribute, or
+    None when ``known`` can only be read whole."""
+    if isinstance(known, Mapping):
+        return lambda keys: [(key, *tuple(known[key])[:2]) for key in keys if key in known]
+    return getattr(known, "lookup", None)
 
 
 def key_hash(key) -> int:
@@ -139,3 +150,50 @@ class KnownVersions:
     def unseen(self) -> set[int]:
         """Key hashes held as live that no ``stale`` call has seen: the server no longer has them."""
         return set(self.keys[~self.seen & ~self.dead].tolist())
+
+
+class LookedUp(KnownVersions):
+    """``KnownVersions`` of only the keys it is asked about: the first time a page names a key, its row is
+    read from ``lookup``. A night whose light read runs in another process compares only its own rows
+    (ten thousand new and edited ones, not the million held: 1.4 s of CPU less at a million).
+
+    Every record passed to ``add`` was classified first, so a key is read before this night lands it:
+    what ``lookup`` returns is what was held before the night. ``stale`` and ``unseen`` need every held
+    row and are refused."""
+
+    def __init__(self, lookup: KeyRows, dead: Callable[[str], bool] | None = None):
+        super().__init__()
+        self._lookup, self._dead_of, self._asked = lookup, dead, set()
+
+    def _fetch(self, keys: list) -> None:
+        wanted = [key for key in dict.fromkeys(map(str, keys)) if key not in self._asked]
+        if not wanted:
+            return
+        self._asked.update(wanted)
+        rows = KnownVersions(self._lookup(wanted), dead=self._dead_of)
+        if len(rows):
+            self._set(np.concatenate([self.keys, rows.keys]), np.concatenate([self.states, rows.states]),
+                      np.concatenate([self.dead, rows.dead]))
+
+    def classify(self, keys: list, versions: list, statuses: list) -> tuple[np.ndarray, np.ndarray]:
+        self._fetch(keys)
+        return super().classify(keys, versions, statuses)
+
+    def differs(self, keys: list, versions: list, statuses: list) -> np.ndarray:
+        self._fetch(keys)
+        return super().differs(keys, versions, statuses)
+
+    def updated(self) -> LookedUp:
+        merged = super().updated()
+        out = LookedUp(self._lookup, self._dead_of)
+        out.keys, out.states, out.dead, out.seen = merged.keys, merged.states, merged.dead, merged.seen
+        out._asked = self._asked
+        return out
+
+    def stale(self, keys: list, versions: list, statuses: list) -> np.ndarray:
+        raise TypeError("LookedUp holds only the keys asked about: a light pass needs every held row "
+                        "(KnownVersions)")
+
+    def unseen(self) -> set[int]:
+        raise TypeError("LookedUp holds only the keys asked about: finding deletes needs every held row "
+                        "(KnownVersions)")

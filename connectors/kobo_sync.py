@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from connectors.known import KnownRows, KnownVersions, key_hash, rows_of
+from connectors.known import KeyRows, KnownRows, KnownVersions, LookedUp, key_hash, lookup_of, rows_of
 from connectors.kobo import submission_key, to_record, validation_uid
 from connectors.records import Batch, PullSummary, later, record, window_start
 
@@ -113,14 +113,14 @@ def light_rows(client, asset_uid: str, form_id: str, known_rows: KnownRows) -> t
 
 def reconcile(client, asset_uid: str, form_id: str, known: KnownVersions, known_rows: KnownRows,
               summary: PullSummary | None = None, now: datetime | None = None,
-              light: tuple[list[tuple], set[str]] | None = None) -> Iterator[Batch]:
+              light: tuple[list[tuple], set[str]] | None = None, lookup: KeyRows | None = None) -> Iterator[Batch]:
     """Batches of re-fetched changed or missed rows, then batches of tombstones for hard deletes.
 
     Reads the server's light rows against ``known`` (what the warehouse holds, compact), or takes them
     from ``light``: what ``light_rows`` found against the warehouse as it was before this night's new
     rows landed; the rows that ``known`` now holds at the server's version are not fetched again. The
-    keys of deleted rows are read back from ``known_rows`` (the warehouse) only when some are missing
-    from the server."""
+    rows of deleted keys are read back from the warehouse only when some are missing from the server:
+    by key through ``lookup`` when given (with ``light``), else from ``known_rows``."""
     summary = summary or PullSummary()
     if light is None:
         stale = [row[0] for row in light_pass(client, asset_uid, form_id, known)]
@@ -141,7 +141,8 @@ def reconcile(client, asset_uid: str, form_id: str, known: KnownVersions, known_
         return
     when = now or datetime.now(timezone.utc)
     batch: list[dict] = []
-    for key, version, status in known_rows():
+    held = lookup(sorted(light[1])) if light is not None and lookup is not None else known_rows()
+    for key, version, status in held:
         if gone(key) and not is_tombstone(version):
             batch.append(tombstone(client.source, form_id, str(key), (version, status), when))
             summary.deleted += 1
@@ -170,21 +171,26 @@ class KoboNight:
     again only to name hard-deleted rows. Records of the incremental pass are remembered, so the
     reconcile pass does not fetch them a second time. ``light``, when given, starts the reconcile pass's
     light read elsewhere as iteration starts (``light()`` returns a ``Reading``), so that it runs while
-    the incremental pass is pulled here.
+    the incremental pass is pulled here; this night then reads only the rows of the keys it meets when
+    ``known`` can be looked up by key (a mapping, or a callable with a ``lookup`` attribute:
+    ``connectors.known.lookup_of``).
     """
 
     def __init__(self, client, asset_uid: str, form_id: str, cursor, overlap: timedelta, known,
                  light: Callable[[], Reading] | None = None):
         self.client, self.asset_uid, self.form_id = client, asset_uid, form_id
         self.cursor, self.overlap = cursor, overlap
-        self.known_rows = rows_of(known)
+        self.known_rows, self.lookup = rows_of(known), lookup_of(known)
         self.light = light
         self.summary = PullSummary(cursor=cursor)
 
     def __iter__(self) -> Iterator[Batch]:
         reading = self.light() if self.light is not None else None
         try:
-            held = KnownVersions(self.known_rows(), dead=is_tombstone)
+            if reading is not None and self.lookup is not None:
+                held = LookedUp(self.lookup, dead=is_tombstone)
+            else:
+                held = KnownVersions(self.known_rows(), dead=is_tombstone)
             yield from pull(self.client, self.asset_uid, self.form_id, self.cursor, self.overlap,
                             held, self.summary)
             held = held.updated()  # the arrays before the pass are freed: a million keys are ~25 MB a copy
@@ -195,4 +201,4 @@ class KoboNight:
             if reading is not None:
                 reading.cancel()  # ends a read still running when the night stops early; else nothing
         yield from reconcile(self.client, self.asset_uid, self.form_id, held, self.known_rows, self.summary,
-                             light=light)
+                             light=light, lookup=self.lookup)

@@ -33,10 +33,23 @@ def open_client(source: SourceConfig, page_size: int = 1000):
                      "import its exports with `clustermon ingest --file`")
 
 
-def known_versions(url: str, form_id: str):
-    """What the warehouse holds, read when the night needs it: a callable streaming
-    (submission key, version key, validation status) rows (see ``connectors.known``)."""
-    return lambda: raw.current_rows(get_engine(url), form_id)
+def known_versions(url: str, form_id: str) -> HeldRows:
+    """What the warehouse holds of the form, read when the night needs it (see ``HeldRows``)."""
+    return HeldRows(url, form_id)
+
+
+class HeldRows:
+    """Calling it streams every (submission key, version key, validation status) row the warehouse holds
+    of the form; ``lookup(keys)`` reads those keys' rows only (see ``connectors.known``)."""
+
+    def __init__(self, url: str, form_id: str):
+        self.url, self.form_id = url, form_id
+
+    def __call__(self):
+        return raw.current_rows(get_engine(self.url), self.form_id)
+
+    def lookup(self, keys: list[str]) -> list[tuple]:
+        return raw.rows_of_keys(get_engine(self.url), self.form_id, keys)
 
 
 def open_night(client, source: SourceConfig, form: FormConfig, cursor, overlap: timedelta, known: dict,

@@ -219,6 +219,17 @@ def current_rows(engine: Engine, form_id: str, chunk: int = 20_000) -> Iterator[
             yield from part
 
 
+def rows_of_keys(engine: Engine, form_id: str, keys: list[str], chunk: int = 500) -> list[tuple[str, str, str | None]]:
+    """``current_rows`` of the given keys only (those the warehouse holds), read by primary key."""
+    query = sa.select(state.c.submission_key, state.c.version_key, state.c.validation_status).where(
+        state.c.form_id == form_id, state.c.submission_key.in_(sa.bindparam("keys", expanding=True)))
+    rows: list[tuple] = []
+    with engine.connect() as conn:
+        for start in range(0, len(keys), chunk):
+            rows.extend(tuple(r) for r in conn.execute(query, {"keys": list(keys[start:start + chunk])}))
+    return rows
+
+
 def count_current(engine: Engine, form_id: str) -> int:
     """How many submissions of the form the warehouse holds (deleted ones included)."""
     with engine.connect() as conn:

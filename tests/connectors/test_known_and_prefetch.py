@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from connectors.known import KnownVersions, rows_of
+from connectors.known import KnownVersions, LookedUp, lookup_of, rows_of
 from connectors.kobo_sync import is_tombstone
 from connectors.prefetch import prefetched
 
@@ -50,6 +50,52 @@ def test_the_last_record_landed_for_a_key_wins_over_earlier_ones_and_over_a_tomb
     assert after.stale(["x", "a", "c", "y"], ["v2", "v2", "v9", "v1"], [None] * 4).tolist() == [False] * 4
     assert after.stale(["x"], ["v1"], [None]).tolist() == [True]
     assert after.unseen() == {hash("b"), hash("d")}  # c came back to life: it is live and was seen
+
+
+class Lookup:
+    """``lookup_of(HELD)`` that remembers the keys it was asked for."""
+
+    def __init__(self, held: dict):
+        self.of, self.asked = lookup_of(held), []
+
+    def __call__(self, keys):
+        self.asked.append(list(keys))
+        return self.of(keys)
+
+
+def test_looked_up_classifies_as_the_whole_read_does_reading_only_the_keys_of_each_page_once():
+    lookup = Lookup(HELD)
+    known, whole = LookedUp(lookup, dead=is_tombstone), KnownVersions(rows_of(HELD)(), dead=is_tombstone)
+    page = (["a", "b", "c", "e", "a"], ["v1", "v1", "v1", "v1", "v1"], [None, "on_hold", None, None, None])
+    for got, expected in zip(known.classify(*page), whole.classify(*page)):
+        assert got.tolist() == expected.tolist()
+    assert lookup.asked == [["a", "b", "c", "e"]]
+    known.classify(["a", "d"], ["v1", "v2"], [None, None])
+    assert lookup.asked[1:] == [["d"]]  # a was read with the first page
+
+
+def test_looked_up_keeps_what_the_night_landed_over_what_the_warehouse_said():
+    lookup = Lookup(HELD)
+    known = LookedUp(lookup, dead=is_tombstone)
+    known.classify(["a", "x"], ["v2", "v1"], [None, None])
+    known.add(["a", "x"], ["v2", "v1"], [None, None])  # an edit and a new row landed tonight
+    after = known.updated()
+    # the light read elsewhere found a, x (new to it) and b (put on hold) stale: only b is still to fetch
+    assert after.differs(["a", "x", "b"], ["v2", "v1", "v1"], [None, None, "on_hold"]).tolist() == [
+        False, False, True]
+    assert after.differs(["b"], ["v1"], ["approved"]).tolist() == [False]  # b as held: read once, now known
+    assert lookup.asked == [["a", "x"], ["b"]]
+    with pytest.raises(TypeError, match="every held row"):
+        after.stale(["a"], ["v2"], [None])
+    with pytest.raises(TypeError, match="every held row"):
+        after.unseen()
+
+
+def test_lookup_of_a_mapping_an_object_with_lookup_and_a_plain_callable():
+    assert lookup_of(HELD)(["b", "zz"]) == [("b", "v1", "approved")]
+    reader = type("Reader", (), {"__call__": lambda self: iter(()), "lookup": lambda self, keys: [("k", "v", None)]})()
+    assert lookup_of(reader)(["k"]) == [("k", "v", None)]
+    assert lookup_of(lambda: iter(())) is None
 
 
 def test_rows_of_reads_a_mapping_when_called_not_before():

@@ -149,6 +149,36 @@ def test_nights_follow_new_rows_edits_validation_changes_and_hard_deletes(sandbo
     assert night.summary.rows < 45  # only the lookback window is read again in full
 
 
+class Held:
+    """What the warehouse holds, read whole (counted) or by key (``connectors.known.lookup_of``)."""
+
+    def __init__(self, warehouse: dict):
+        self.warehouse, self.whole, self.asked = warehouse, 0, set()
+
+    def __call__(self):
+        self.whole += 1
+        return rows_of(self.warehouse)()
+
+    def lookup(self, keys):
+        self.asked.update(keys)
+        return [(k, *self.warehouse[k]) for k in keys if k in self.warehouse]
+
+
+def test_a_night_whose_light_read_runs_elsewhere_reads_only_the_keys_it_meets(sandbox):
+    client, uid, warehouse = client_for(sandbox, page_size=25), sandbox.asset_uid(FORM), {}
+    cursor = land(client.night(uid, FORM, None, OVERLAP, warehouse), warehouse)
+    sandbox.add(FORM, 5)
+    sandbox.edit(FORM, 3)
+    sandbox.delete(FORM, 11)
+    held = Held(warehouse)
+    night = client.night(uid, FORM, cursor, OVERLAP, held, light=light_first(client, uid, warehouse))
+    land(night, warehouse, cursor)
+    assert (night.summary.new, night.summary.changed, night.summary.deleted) == (5, 1, 1)
+    assert warehouse == truth_state(sandbox)
+    assert held.whole == 0  # never the whole warehouse: the new, edited and deleted keys, and the lookback's
+    assert len(held.asked) < 40 and {r["meta/rootUuid"] for r in sandbox.truth(FORM)[-5:]} <= held.asked
+
+
 def test_a_night_that_stops_before_it_needs_its_light_read_ends_it(sandbox):
     client, uid = client_for(sandbox, page_size=10), sandbox.asset_uid(FORM)
     reading = Future()  # never done: a read still running elsewhere

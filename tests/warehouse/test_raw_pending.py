@@ -109,3 +109,13 @@ def test_a_warehouse_made_before_the_unstaged_index_gets_it_and_keeps_its_pendin
     schema.create_all(wh)
     assert "ix_submission_state_unstaged" in {ix["name"] for ix in sa.inspect(wh).get_indexes("submission_state")}
     assert _pending_keys(wh) == ["k1", "k2"]
+
+
+def test_rows_of_keys_reads_only_the_keys_asked_for_that_the_warehouse_holds(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record(f"k{i}") for i in range(7)], load_id)
+    rows = raw.rows_of_keys(wh, "ccpm_partner", ["k5", "k1", "missing", "k3"], chunk=2)
+    assert sorted(key for key, _, _ in rows) == ["k1", "k3", "k5"]
+    whole = {row[0]: row for row in raw.current_rows(wh, "ccpm_partner")}
+    assert all(tuple(row) == whole[row[0]] for row in rows)
+    assert raw.rows_of_keys(wh, "other_form", ["k1"]) == []
