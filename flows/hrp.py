@@ -80,7 +80,7 @@ def build_marts(cfg: Config, load_id: str, lists: Lists, framework: HrpFramework
     create_hrp_objects(engine)
     source = Source(MAIN, REPEAT, MAIN_INPUT, ACTIVITY_INPUT)
     done = refresh(engine, source, partial(fivew_lines, lists=lists), lists.fingerprint(), load_id,
-                   lookups=lists.lookups())
+                   lookups=lists.lookups(), form_id=FORM_ID)
     log.info("5W lines mart: %d submissions dropped, %d built%s", done.dropped, done.built,
              " (lists changed or first build: every line rebuilt)" if done.full else "")
     period = cfg.reporting_period or {}

@@ -80,6 +80,22 @@ UNSTAGED = sa.or_(submission_state.c.staged_version_key.is_(None),
 sa.Index("ix_submission_state_unstaged", submission_state.c.form_id, submission_state.c.submission_key,
          sqlite_where=UNSTAGED, postgresql_where=UNSTAGED)
 
+# What staging changed, for the marts that follow a form (``warehouse.changes``): a mart reads the keys
+# logged since it last looked instead of comparing every staged submission with what it built.
+staging_followed = sa.Table(
+    "staging_followed",
+    metadata,
+    sa.Column("form_id", sa.Text, primary_key=True),
+)
+staging_changes = sa.Table(
+    "staging_changes",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("form_id", sa.Text, nullable=False),
+    sa.Column("submission_key", sa.Text, nullable=False),
+    sa.Index("ix_staging_changes_form", "form_id", "seq"),
+)
+
 writeback_sent = sa.Table(  # verdicts already written back to the servers (flows.writeback)
     "writeback_sent",
     metadata,

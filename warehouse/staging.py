@@ -2,6 +2,7 @@
 
 `replace` makes staging reflect the given submissions: it deletes their rows from the main table and from
 every repeat table of the form (a changed parent replaces all its children), then inserts the new rows.
+Both it and `delete_submissions` log the keys they touch when a mart follows the form (`warehouse.changes`).
 Tables are created on first use and new columns added as they appear; a type change raises
 SchemaDriftError (see warehouse.columns for the policy). Identifiers are always quoted by SQLAlchemy.
 """
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from warehouse.columns import SQL_TYPES, SchemaDriftError, kind_of_dtype, kind_of_sql, to_series, to_values
 from warehouse.columns import write_kind
-from warehouse import bulk
+from warehouse import bulk, changes
 from warehouse.db import chunks, wrote_rows
 
 __all__ = ["SchemaDriftError", "replace", "delete_submissions", "read_table", "table_name", "form_tables"]
@@ -39,20 +40,31 @@ def replace(conn: Connection, form_id: str, tables: dict[str, pd.DataFrame]) -> 
             raise ValueError(f"Form {form_id}: staging table {name!r} has no {KEY!r} column")
     keys = sorted({str(k) for k in tables[main][KEY].dropna()})
     targets = {name: _ensure_table(conn, name, frame) for name, frame in tables.items()}
-    _delete(conn, set(form_tables(conn, form_id)) | set(targets), keys)
+    names = sa.inspect(conn).get_table_names()
+    _delete(conn, set(form_tables(conn, form_id, names)) | set(targets), keys)
+    _log(conn, form_id, keys, names)
     return {name: _insert(conn, targets[name], frame) for name, frame in tables.items()}
 
 
 def delete_submissions(conn: Connection, form_id: str, keys) -> None:
     """Drop deleted submissions from every staging table of the form (raw keeps them)."""
-    _delete(conn, form_tables(conn, form_id), sorted({str(k) for k in keys}))
+    keys, names = sorted({str(k) for k in keys}), sa.inspect(conn).get_table_names()
+    _delete(conn, form_tables(conn, form_id, names), keys)
+    _log(conn, form_id, keys, names)
 
 
-def form_tables(conn: Connection, form_id: str) -> list[str]:
-    """Names of the existing staging tables of a form: main first, then repeats."""
+def form_tables(conn: Connection, form_id: str, table_names: list[str] | None = None) -> list[str]:
+    """Names of the existing staging tables of a form: main first, then repeats (``table_names``: the
+    database's tables, when the caller has them)."""
     main = table_name(form_id)
-    names = sa.inspect(conn).get_table_names()
+    names = table_names if table_names is not None else sa.inspect(conn).get_table_names()
     return sorted((n for n in names if n == main or n.startswith(main + "__")), key=lambda n: (n != main, n))
+
+
+def _log(conn: Connection, form_id: str, keys: list[str], table_names: list[str]) -> None:
+    """Log the changed keys for the marts that follow the form (``warehouse.changes``)."""
+    if keys and changes.followed(conn, form_id, table_names):
+        changes.log(conn, form_id, keys)
 
 
 def read_table(engine: Engine, name: str) -> pd.DataFrame:

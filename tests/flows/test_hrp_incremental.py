@@ -22,7 +22,7 @@ from reports.hrp_data import load_hrp_report_data
 from transforms.flatten import flatten
 from transforms.hrp_fivew import ACTIVITY_INPUT, MAIN_INPUT, Lists, fivew_lines, in_period
 from transforms.hrp_indicators import indicator_progress
-from warehouse import fivew_mart, hrp_reads, staging
+from warehouse import changes, fivew_mart, hrp_reads, staging
 from warehouse.db import dispose, engine
 from warehouse.fivew_mart import Refresh
 from warehouse.hrp_marts import create_hrp_objects, write_fivew_activities
@@ -177,6 +177,69 @@ def test_a_night_with_nothing_changed_builds_nothing_and_leaves_the_mart_as_it_w
     before = mart(url)
     assert night(cfg, "L2").refresh == Refresh(dropped=0, built=0, full=False)
     pd.testing.assert_frame_equal(mart(url), before)
+
+
+def logged(url: str) -> list[str]:
+    with engine(url).connect() as conn:
+        upto = changes.last_seq(conn, "fivew_monthly")
+        return [] if upto is None else sorted(conn.execute(changes.keys("fivew_monthly", upto)).scalars())
+
+
+def followed(url: str) -> bool:
+    with engine(url).connect() as conn:
+        return changes.followed(conn, "fivew_monthly")
+
+
+def restage_behind_stagings_back(url: str, key: str) -> None:
+    """Change a staged submission's version without staging (so nothing is logged)."""
+    with engine(url).begin() as conn:
+        conn.execute(sa.text(f"UPDATE {MAIN} SET version_key = 'tampered' WHERE submission_key = :k"), {"k": key})
+
+
+def test_once_built_the_mart_compares_only_what_staging_logged_and_then_forgets_it(url, tmp_path):
+    rows = generate(FORM, N, SEED)
+    stage(url, rows)
+    cfg = config(url, tmp_path)
+    assert not followed(url)
+    night(cfg)
+    assert followed(url) and logged(url) == []
+    stage(url, [edited(rows[3], FORM, 1, changes={"site": "Edited site"})])
+    assert logged(url) == [rows[3]["meta/rootUuid"]]
+    restage_behind_stagings_back(url, rows[5]["meta/rootUuid"])
+    assert night(cfg, "L2").refresh == Refresh(dropped=1, built=1, full=False)  # rows[5] was not logged
+    assert logged(url) == []
+    assert night(cfg, "L3").refresh == Refresh(dropped=0, built=0, full=False)
+
+
+def test_a_mart_built_before_staging_logged_compares_every_submission_once_then_follows(url, tmp_path):
+    rows = generate(FORM, N, SEED)
+    stage(url, rows)
+    cfg = config(url, tmp_path)
+    night(cfg)
+    with engine(url).begin() as conn:  # a warehouse of an earlier version: nothing followed, nothing logged
+        conn.execute(changes.staging_followed.delete())
+    restage_behind_stagings_back(url, rows[5]["meta/rootUuid"])
+    stage(url, [edited(rows[3], FORM, 1)])
+    assert logged(url) == []
+    assert night(cfg, "L2").refresh == Refresh(dropped=2, built=2, full=False)
+    assert followed(url) and logged(url) == []
+
+
+def test_a_refresh_that_fails_keeps_the_logged_changes_for_the_next_night(url, tmp_path, monkeypatch):
+    rows = generate(FORM, N, SEED)
+    stage(url, rows)
+    cfg = config(url, tmp_path)
+    night(cfg)
+    before = mart(url)
+    stage(url, [edited(rows[3], FORM, 1, changes={"site": "Edited site"})])
+    with monkeypatch.context() as patched:
+        patched.setattr(fivew_mart, "_build_in_sql", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+        with pytest.raises(OSError):
+            night(cfg, "L2")
+    pd.testing.assert_frame_equal(mart(url), before)  # the refresh's transaction left nothing behind
+    assert logged(url) == [rows[3]["meta/rootUuid"]]
+    assert night(cfg, "L3").refresh == Refresh(dropped=1, built=1, full=False)
+    pd.testing.assert_frame_equal(mart(url), from_scratch(url, Lists.read()))
 
 
 def test_a_changed_list_rebuilds_every_line_with_the_new_names(url, tmp_path):

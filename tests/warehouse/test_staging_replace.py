@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from warehouse import staging
+from warehouse import changes, staging
+from warehouse.schema import staging_changes
 from warehouse.staging import SchemaDriftError
 
 MAIN, REPEAT = "stg_fivew_monthly", "stg_fivew_monthly__activities"
@@ -128,6 +129,40 @@ def test_delete_submissions_drops_parent_and_repeat_rows(wh):
         staging.delete_submissions(conn, "fivew_monthly", ["s1"])
     assert staging.read_table(wh, MAIN)["submission_key"].tolist() == ["s2"]
     assert staging.read_table(wh, REPEAT)["submission_key"].tolist() == ["s2"]
+
+
+def _logged(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(staging_changes.c.form_id, staging_changes.c.submission_key)
+                                               .order_by(staging_changes.c.seq))]
+
+
+def test_replace_and_delete_log_the_keys_they_touch_only_for_a_followed_form(wh):
+    _replace(wh, {MAIN: _main(["s1", "s2"])})
+    assert _logged(wh) == []  # nobody follows the form: a first load writes no log
+    with wh.begin() as conn:
+        changes.follow(conn, "fivew_monthly")
+    _replace(wh, {MAIN: _main(["s3", "s1"])})
+    with wh.begin() as conn:
+        staging.delete_submissions(conn, "fivew_monthly", ["s2"])
+        staging.replace(conn, "ccpm_partner", {"stg_ccpm_partner": _main(["p1"])})
+    assert _logged(wh) == [("fivew_monthly", "s1"), ("fivew_monthly", "s3"), ("fivew_monthly", "s2")]
+    with wh.begin() as conn:
+        upto = changes.last_seq(conn, "fivew_monthly")
+        assert sorted(conn.execute(changes.keys("fivew_monthly", upto)).scalars()) == ["s1", "s2", "s3"]
+        staging.replace(conn, "fivew_monthly", {MAIN: _main(["s4"])})  # logged after the read: kept
+        changes.forget(conn, "fivew_monthly", upto)
+    assert _logged(wh) == [("fivew_monthly", "s4")]
+
+
+def test_a_warehouse_without_the_log_tables_stages_as_before(warehouse_url):
+    from warehouse import db
+
+    engine = db.engine(warehouse_url)
+    _replace(engine, {MAIN: _main(["s1"])})  # no schema.create_all: no log tables
+    assert staging.read_table(engine, MAIN)["submission_key"].tolist() == ["s1"]
+    assert not sa.inspect(engine).has_table("staging_changes")
+    db.dispose(warehouse_url)
 
 
 def test_a_failed_replace_rolls_back_new_tables_and_columns(wh):
