@@ -3,6 +3,10 @@
 Flows wire tasks; the logic lives in plain functions (flows.pull, flows.stage, flows.ccpm) that tests call
 directly. One form's failed pull is reported and the night goes on: the other forms still load, everything
 already landed is still staged, and the next night resumes from the last committed cursor.
+
+Staging, validation and CCPM (pandas, pyxform, Great Expectations) are imported when the night needs them,
+after it has started its first reconcile read (``flows.reconcile_process.Ahead``), which then runs on the
+other core while this process imports them.
 """
 
 from __future__ import annotations
@@ -14,14 +18,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows import ccpm, progress, reconcile_process
+from flows import progress, reconcile_process
 from flows.config import Config, load_config
 from flows.pull import pull_all, pull_form
 from flows.gc_tuning import fewer_collections
 from flows.pull_process import pull_in_child, worth_a_process
-from flows.stage import Stager, StageSummary, stage_all, stage_form, validation_context
 from flows.timing import Steps
-from transforms.validate_suite import warm_up
 from warehouse import schema, state
 from warehouse.db import engine as get_engine
 
@@ -33,14 +35,19 @@ STAGED_BEFORE_FAILURE = "clustermon_staged"  # on a pull's exception: what its s
 
 
 @task(name="pull", cache_policy=NO_CACHE, task_run_name="pull-{form.form}")
-def pull_task(cfg: Config, form, load_id: str, context) -> dict:
+def pull_task(cfg: Config, form, load_id: str, context, ahead: reconcile_process.Ahead | None = None) -> dict:
     """Pull one form and stage what lands as it goes (``flows.stage.Stager``); ``stage`` in the result
     is what was staged on the way. A pull that fails carries that on its exception (attribute
-    ``STAGED_BEFORE_FAILURE``): those rows are staged and their issues still go to the partners."""
+    ``STAGED_BEFORE_FAILURE``): those rows are staged and their issues still go to the partners.
+    ``ahead``: the night's reconcile reads started ahead (``flows.reconcile_process.Ahead``)."""
+    from flows import stage
+
     collect: list = []
-    stager = Stager(cfg, form.form, load_id, context, collect=collect)
+    stager = stage.Stager(cfg, form.form, load_id, context, collect=collect)
     second = worth_a_process(cfg, form)
-    light = None if second else reconcile_process.beside(cfg, form)
+    if second and ahead is not None:
+        ahead.drop(form)
+    light = None if second else (ahead.light(cfg, form) if ahead is not None else reconcile_process.beside(cfg, form))
     try:
         if second:
             pulled = pull_in_child(cfg, form, stager, progress=progress.report_pull)
@@ -59,11 +66,14 @@ def pull_task(cfg: Config, form, load_id: str, context) -> dict:
 def stage_task(cfg: Config, form_id: str, load_id: str, context) -> dict:
     """Stage what is still pending: deletes, and what the pull did not stage (an earlier night's crash,
     file imports, a batch the pull's staging stopped on)."""
+    from flows.stage import stage_form
+
     collect: list = []
     return stage_result(stage_form(cfg, form_id, load_id, context, collect=collect), collect)
 
 
-def stage_result(summary: StageSummary, collect: list) -> dict:
+def stage_result(summary, collect: list) -> dict:
+    """A ``flows.stage.StageSummary`` with its issues and validation results, as the night reports it."""
     return {**summary.as_dict(), "issues": summary.issues, "validation_results": collect}
 
 
@@ -92,12 +102,16 @@ def writeback_task(cfg: Config) -> dict:
 
 @task(name="score-ccpm", cache_policy=NO_CACHE)
 def score_task(cfg: Config, load_id: str):
+    from flows import ccpm
+
     inputs = ccpm.gather(cfg)
     return ccpm.score_cycle(cfg, load_id, inputs), inputs
 
 
 @task(name="report-ccpm", cache_policy=NO_CACHE)
 def report_task(cfg: Config, inputs) -> list[str]:
+    from flows import ccpm
+
     return [str(p) for p in ccpm.write_report(cfg, inputs)]
 
 
@@ -126,22 +140,29 @@ def run_night(cfg: Config, plain: bool = False) -> dict:
 
 def _night(cfg: Config, call, logger, plain: bool) -> dict:
     step = Steps()
-    warm_up()
     schema.create_all(get_engine(cfg.warehouse))
-    night_id = state.start_load(get_engine(cfg.warehouse), "night", "*")
-    context = validation_context(cfg)
-    staged_before_failure: list[dict] = []
+    ahead = reconcile_process.Ahead(cfg)  # before the imports below (module doc)
+    try:
+        from flows.stage import stage_all, validation_context
+        from transforms.validate_suite import warm_up
 
-    def pull_one(c: Config, form) -> dict:
-        try:
-            return call(pull_task)(c, form, night_id, context)
-        except Exception as exc:
-            if hasattr(exc, STAGED_BEFORE_FAILURE):
-                staged_before_failure.append(getattr(exc, STAGED_BEFORE_FAILURE))
-            raise
+        warm_up()
+        night_id = state.start_load(get_engine(cfg.warehouse), "night", "*")
+        context = validation_context(cfg)
+        staged_before_failure: list[dict] = []
 
-    with step("pull"):
-        pulls, failed = pull_all(cfg, pull_one, logger)
+        def pull_one(c: Config, form) -> dict:
+            try:
+                return call(pull_task)(c, form, night_id, context, ahead)
+            except Exception as exc:
+                if hasattr(exc, STAGED_BEFORE_FAILURE):
+                    staged_before_failure.append(getattr(exc, STAGED_BEFORE_FAILURE))
+                raise
+
+        with step("pull"):
+            pulls, failed = pull_all(cfg, pull_one, logger)
+    finally:
+        ahead.close()
     with step("stage"):
         staged, stage_failed = stage_all(cfg, call(stage_task), night_id, context, logger)
     staged = merge_staged(pulls, staged, staged_before_failure)

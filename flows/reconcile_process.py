@@ -11,6 +11,10 @@ The child reads what the warehouse holds and the server's light rows, and writes
 or dies, the night's pull of the form fails as the reconcile pass would have, after the new rows landed
 with their cursor. A first load (nothing held yet) and a large pull, which runs in a process of its own
 (``flows.pull_process``), read the light rows in line.
+
+The night starts the first qualifying form's read before anything else (``Ahead``): a flow run's process
+then spends its first second importing the rest of the night's modules while the child starts on the
+other core (~1 s off a normal night at a million submissions).
 """
 
 from __future__ import annotations
@@ -39,6 +43,34 @@ def beside(cfg: Config, form: FormConfig) -> Callable[[], LightRead] | None:
         return None
     log.info("form %s: %d submissions held; their light rows are read in a second process", form.form, held)
     return lambda: start(cfg, form)
+
+
+class Ahead:
+    """The reconcile read of the configured night's first form that ``beside`` accepts, started when this
+    is made. Each form's pull asks ``light`` for its starter (the read started ahead, else ``beside``); a
+    read nobody claimed (the pull failed before, or ran in a process of its own) is ended by ``close``."""
+
+    def __init__(self, cfg: Config):
+        self.reads: dict[str, LightRead] = {}
+        for form in cfg.forms:
+            starter = beside(cfg, form)
+            if starter is not None:
+                self.reads[form.form] = starter()
+                break
+
+    def light(self, cfg: Config, form: FormConfig) -> Callable[[], LightRead] | None:
+        read = self.reads.pop(form.form, None)
+        return (lambda: read) if read is not None else beside(cfg, form)
+
+    def drop(self, form: FormConfig) -> None:
+        """End the form's read started ahead, if any (its pull reads the light rows itself)."""
+        read = self.reads.pop(form.form, None)
+        if read is not None:
+            read.cancel()
+
+    def close(self) -> None:
+        for form_id in list(self.reads):
+            self.reads.pop(form_id).cancel()
 
 
 def start(cfg: Config, form: FormConfig) -> LightRead:

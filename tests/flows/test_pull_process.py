@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from connectors.sandbox import Sandbox
 from flows.config import parse_config
-from flows import nightly
+from flows import stage as flows_stage
 from flows.nightly import STAGED_BEFORE_FAILURE, merge_staged, pull_task
 from flows.pull import PullError
 from flows.pull_process import worth_a_process
@@ -95,7 +95,7 @@ def test_a_failed_pull_process_fails_the_form_and_keeps_what_it_landed(sandbox, 
 @pytest.mark.parametrize("parallel_from", [0, 1], ids=["in-process", "second-process"])
 def test_what_a_failed_pull_staged_before_failing_still_counts(sandbox, tmp_path, monkeypatch, parallel_from):
     cfg = config(sandbox, f"sqlite:///{tmp_path / 'w.db'}", parallel_from, monkeypatch)
-    monkeypatch.setattr(nightly, "Stager", lambda *args, **kw: Stager(*args, **{**kw, "batch_size": 10}))
+    monkeypatch.setattr(flows_stage, "Stager", lambda *args, **kw: Stager(*args, **{**kw, "batch_size": 10}))
     pages = 3 if parallel_from else 2  # the count request goes first when a second process is considered
     sandbox.inject([{"kind": "abort_after_pages", "pages": pages, "times": 1, "path": KOBO_DATA},
                     {"status": 403, "path": KOBO_DATA}])
@@ -139,6 +139,35 @@ def test_a_held_form_read_beside_its_new_rows_ends_as_a_night_read_in_line(sandb
     assert (alone["new"], alone["changed"], alone["deleted"]) == (3, 2, 1)
     assert left_behind(beside.warehouse) == left_behind(inline.warehouse)
     dispose(inline.warehouse), dispose(beside.warehouse)
+
+
+def test_the_nights_first_held_form_starts_its_read_ahead_and_its_pull_uses_that_read(sandbox, tmp_path, monkeypatch):
+    from flows import reconcile_process
+    from flows.reconcile_process import Ahead
+
+    inline = dataclasses.replace(config(sandbox, f"sqlite:///{tmp_path / 'inline.db'}", 0, monkeypatch),
+                                 overlap_minutes=0)
+    cfg = dataclasses.replace(config(sandbox, f"sqlite:///{tmp_path / 'ahead.db'}", 20, monkeypatch),
+                              overlap_minutes=0)
+    assert Ahead(cfg).reads == {}  # nothing held yet
+    pull(inline), pull(cfg)
+    assert Ahead(inline).reads == {}  # parallel_pull_from: 0 reads in line
+    change_the_server(sandbox)
+    ahead = Ahead(cfg)
+    read = ahead.reads[FORM]
+    monkeypatch.setattr(reconcile_process, "start", lambda *a: pytest.fail("a second read was started"))
+    load_id = state.start_load(engine(cfg.warehouse), "night", "*")
+    result = pull_task.fn(cfg, cfg.forms[0], load_id, validation_context(cfg), ahead)
+    assert result["reconcile_process"] and ahead.reads == {} and not read.child.is_alive()
+    pull(inline)
+    assert left_behind(cfg.warehouse) == left_behind(inline.warehouse)
+    monkeypatch.undo()
+    for end in (Ahead.close, lambda a: a.drop(cfg.forms[0])):  # not claimed: the night ends it
+        unclaimed = Ahead(config(sandbox, cfg.warehouse, 20, monkeypatch))
+        child = unclaimed.reads[FORM].child
+        end(unclaimed)
+        assert not child.is_alive() and unclaimed.reads == {}
+    dispose(inline.warehouse), dispose(cfg.warehouse)
 
 
 def test_a_failed_light_read_fails_the_form_after_its_new_rows_landed(sandbox, tmp_path, monkeypatch):
