@@ -167,7 +167,9 @@ def _geopoint(field, column, raw, codes):
 
 def _select_multiple(field, column, raw, codes):
     all_text = _all_text(raw)
-    text = _text(raw, all_text).str.split().str.join(" ")
+    text = _text(raw, all_text)
+    if text.notna().any():  # pandas types the split of a column without any answer as numbers: no .str
+        text = text.str.split().str.join(" ")
     text = text.where(text != "")
     out = {column: text.astype("str")}
     answered = text.notna()

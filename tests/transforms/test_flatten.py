@@ -46,6 +46,22 @@ def test_select_multiple_keeps_the_codes_and_adds_one_boolean_per_choice():
     assert main["needs__water"].dtype == "boolean" and main["needs__water"].isna().iloc[2]
 
 
+def test_a_batch_where_nobody_answered_a_select_multiple_flattens_it_as_empty():
+    records = []
+    for key, answer in (("a", None), ("b", ""), ("c", None)):
+        record = kobo_record(key)
+        if answer is None:
+            del record["payload"]["grp/needs"]  # not asked (a skipped group) or left empty
+        else:
+            record["payload"]["grp/needs"] = answer
+        records.append(record)
+    tables = flatten(household_form(), records)
+    main = tables[MAIN]
+    assert main["needs"].isna().all() and str(main["needs"].dtype) == "str"
+    assert main["needs__food"].dtype == "boolean" and main["needs__food"].isna().all()
+    assert tables.issues.empty
+
+
 def test_geopoint_axis_order_differs_between_kobo_and_odk():
     for record in (kobo_record(), odk_record()):
         row = flatten(household_form(), [record])[MAIN].iloc[0]
