@@ -38,10 +38,10 @@ def beside(cfg: Config, form: FormConfig) -> Callable[[], LightRead] | None:
     less than starting a process, ~1 s); None otherwise, and with ``parallel_pull_from: 0``."""
     if cfg.source(form.source).kind != "kobo" or cfg.parallel_pull_from <= 0:
         return None
-    held = raw.count_current(engine(cfg.warehouse), form.form)
-    if held < cfg.parallel_pull_from:
+    if not raw.holds_at_least(engine(cfg.warehouse), form.form, cfg.parallel_pull_from):
         return None
-    log.info("form %s: %d submissions held; their light rows are read in a second process", form.form, held)
+    log.info("form %s: %d or more submissions held; their light rows are read in a second process", form.form,
+             cfg.parallel_pull_from)
     return lambda: start(cfg, form)
 
 

@@ -230,10 +230,15 @@ def rows_of_keys(engine: Engine, form_id: str, keys: list[str], chunk: int = 500
     return rows
 
 
-def count_current(engine: Engine, form_id: str) -> int:
-    """How many submissions of the form the warehouse holds (deleted ones included)."""
+def holds_at_least(engine: Engine, form_id: str, n: int) -> bool:
+    """Whether the warehouse holds at least ``n`` submissions of the form (deleted ones included); reads at
+    most ``n`` entries of the key index, where counting a million takes ~0.2 s."""
+    if n <= 0:
+        return True
+    query = sa.select(state.c.submission_key).where(state.c.form_id == form_id).order_by(
+        state.c.submission_key).limit(1).offset(n - 1)
     with engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(state).where(state.c.form_id == form_id)).scalar()
+        return conn.execute(query).first() is not None
 
 
 def _sqlite_rows(conn, form_id: str, chunk: int) -> Iterator[tuple]:

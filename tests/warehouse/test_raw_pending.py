@@ -119,3 +119,10 @@ def test_rows_of_keys_reads_only_the_keys_asked_for_that_the_warehouse_holds(wh,
     whole = {row[0]: row for row in raw.current_rows(wh, "ccpm_partner")}
     assert all(tuple(row) == whole[row[0]] for row in rows)
     assert raw.rows_of_keys(wh, "other_form", ["k1"]) == []
+
+
+def test_holds_at_least_counts_the_forms_submissions_up_to_the_number_asked(wh, load_id, record):
+    with wh.begin() as conn:
+        raw.land(conn, [record(f"k{i}") for i in range(5)], load_id)
+    assert [raw.holds_at_least(wh, "ccpm_partner", n) for n in (0, 1, 5, 6)] == [True, True, True, False]
+    assert not raw.holds_at_least(wh, "other_form", 1)
