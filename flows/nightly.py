@@ -11,7 +11,9 @@ other core while this process imports them.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -172,10 +174,15 @@ def _night(cfg: Config, call, logger, plain: bool) -> dict:
     with step("ccpm"):
         scores, inputs = call(score_task)(cfg, night_id)
         files = call(report_task)(cfg, inputs)
+    feedback = beside(call(feedback_task), cfg, staged)
     with step("hrp"):
-        files += call(hrp_task)(cfg, night_id)
-    with step("feedback"):
-        files += call(feedback_task)(cfg, staged)
+        try:
+            files += call(hrp_task)(cfg, night_id)
+        except BaseException:
+            wait([feedback])
+            raise
+    with step("feedback"):  # only what it took after the HRP step
+        files += feedback.result()
     summary = night_summary(pulls, staged, failed, scores, files)
     summary["warnings"] = [w for s in staged for w in s.get("warnings", [])]
     summary["written_back"] = written["sent"]
@@ -188,6 +195,19 @@ def _night(cfg: Config, call, logger, plain: bool) -> dict:
         create_markdown_artifact(key=SUMMARY_ARTIFACT_KEY, markdown=summary_markdown(summary),
                                  description="Cluster Monitor nightly run")
     return summary
+
+
+def beside(function, *args) -> Future:
+    """Run ``function(*args)`` in a thread beside the night (inside a flow run, as a task run of the flow).
+
+    The validation feedback (files only: Data Docs, partner workbooks) is written so while the HRP step
+    runs: most of a first load's HRP step is one SQL statement that leaves Python free (~2 s less at a
+    million submissions)."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clustermon-beside")
+    try:
+        return executor.submit(contextvars.copy_context().run, function, *args)
+    finally:
+        executor.shutdown(wait=False)
 
 
 PULL_COUNTS = ("pages", "rows", "new", "changed", "deleted", "unchanged")
