@@ -38,6 +38,7 @@ class HrpReportData:
     people_by_month: pd.DataFrame
     caseload: pd.DataFrame = field(default_factory=pd.DataFrame)
     cpms: object = None  # reports.hrp_cpms.CpmsReport when the CPMS form is configured and staged
+    tables: dict = field(default_factory=dict, repr=False, compare=False)  # reports.hrp_tables, made once
 
     def period_progress(self, level: int | None = None) -> pd.DataFrame:
         """Period rows (with targets) joined with the framework's objective and indicator names."""

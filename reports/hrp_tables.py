@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 import pandas as pd
 
 from reports.hrp_data import HrpReportData
 from transforms.hrp_fivew import NEW_CELLS
 
 CASELOAD_METRICS = {"in_need": "in-need", "target": "target", "baseline": "baseline"}
+
+
+def once(table):
+    """Make a table of ``data`` once and hand out copies: the PMR and the dashboard both show it."""
+    @wraps(table)
+    def made(data: HrpReportData) -> pd.DataFrame:
+        if table.__name__ not in data.tables:
+            data.tables[table.__name__] = table(data)
+        return data.tables[table.__name__].copy()
+    return made
 
 
 def _admin1_of(data: HrpReportData) -> dict[str, str]:
@@ -59,6 +71,7 @@ def presence_table(data: HrpReportData) -> pd.DataFrame:
     return out.reset_index().assign(sector=data.cluster)
 
 
+@once
 def partner_table(data: HrpReportData) -> pd.DataFrame:
     """Reporting partners: where they work, which activities, through which reporting organisations."""
     lines = data.lines.assign(org_type=data.lines["org_type"].fillna(""))

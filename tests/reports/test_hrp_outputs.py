@@ -206,3 +206,22 @@ def test_a_5w_longer_than_the_workbook_limit_points_to_the_csv_that_holds_every_
     _, _, rows = read_hxl_csv(files[csv_name])
     assert len(rows) > 3  # the CSV still holds every line
     dispose(url)
+
+
+def test_a_table_two_outputs_show_is_made_once_and_handed_out_as_copies():
+    from types import SimpleNamespace
+
+    from reports.hrp_tables import once, partner_table
+
+    calls = []
+
+    @once
+    def table(data):
+        calls.append(1)
+        return pd.DataFrame({"a": [1]})
+
+    data = SimpleNamespace(tables={})
+    first = table(data)
+    first.loc[0, "a"] = 9  # what one output does to its copy, the next does not see
+    assert table(data)["a"].tolist() == [1] and calls == [1]
+    assert partner_table.__wrapped__ is not partner_table  # the PMR's and the dashboard's table is made once
