@@ -15,13 +15,22 @@ from sqlalchemy.engine import Connection, Engine
 from warehouse.columns import kind_of_sql, to_series
 
 
+DRIVER_KINDS = {"text", "integer", "boolean"}  # what to_series makes the same of the driver's own values
+
+
 def read_frame(conn: Connection, select: sa.Select) -> pd.DataFrame:
-    """The rows of ``select`` as a DataFrame typed from its columns' SQL types."""
+    """The rows of ``select`` as a DataFrame typed from its columns' SQL types. When every column is text,
+    integer or boolean, the driver's rows are read as they come (SQLAlchemy's rows and result processing
+    cost ~0.2 s of the ~1 s a national month of 5W lines takes)."""
     result = conn.execute(select)
     names = list(result.keys())
-    rows = result.all()
-    values = list(zip(*rows)) if rows else [()] * len(names)
     kinds = [kind_of_sql(column.type) for column in select.selected_columns]
+    if set(kinds) <= DRIVER_KINDS:
+        rows = result.cursor.fetchall()
+        result.close()
+    else:
+        rows = result.all()
+    values = list(zip(*rows)) if rows else [()] * len(names)
     return pd.DataFrame({name: to_series(list(column), kind) for name, column, kind in zip(names, values, kinds)},
                         columns=names)
 

@@ -303,6 +303,16 @@ def test_lines_made_in_sql_equal_the_lines_fivew_lines_makes_on_odd_rows_and_lis
     assert {True, False} <= set(listed["counts_people"])
 
 
+def test_the_period_lines_read_from_the_drivers_rows_equal_those_read_through_sqlalchemy(url):
+    stage(url, generate(FORM, N, SEED), odd=True)  # unicode, missing names, numbers and indicators
+    refresh_whole(url, odd_lists(), in_sql=True)
+    got = hrp_reads.read_fivew_lines(engine(url), None, None)
+    want = mart(url)
+    want = want[want["date_start"].notna()].reset_index(drop=True)  # a line without a month is in no period
+    assert len(got) > 0 and {str(t) for t in got.dtypes} == {"str", "Int64", "boolean"}
+    pd.testing.assert_frame_equal(got, want)
+
+
 def test_lines_made_in_sql_or_by_chunks_are_the_same_after_edits_deletes_and_additions(url):
     rows = generate(FORM, N, SEED)
     stage(url, rows, odd=True)
