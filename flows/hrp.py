@@ -16,7 +16,6 @@ and ``cpms_<...>_hxl.csv`` (the CSV alone when the 5W is not monitored).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -24,7 +23,6 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from flows import fivew_process
 from flows.config import Config
 from flows.hrp_cpms import build_cpms_marts, cpms_staged
 from flows.stage import list_files
@@ -75,11 +73,9 @@ class HrpMarts:
     refresh: Refresh
 
 
-def build_marts(cfg: Config, load_id: str, lists: Lists, framework: HrpFramework,
-                refreshed: Callable[[str, str], None] | None = None) -> HrpMarts:
+def build_marts(cfg: Config, load_id: str, lists: Lists, framework: HrpFramework) -> HrpMarts:
     """Bring the 5W lines mart in step with staging (only what changed, ``warehouse.fivew_mart``), then
-    write the indicator progress of the reporting period from that period's lines alone. ``refreshed``
-    is called with the period's bounds once the mart is refreshed (committed), before its lines are read."""
+    write the indicator progress of the reporting period from that period's lines alone."""
     engine = get_engine(cfg.warehouse)
     create_hrp_objects(engine)
     source = Source(MAIN, REPEAT, MAIN_INPUT, ACTIVITY_INPUT)
@@ -89,8 +85,6 @@ def build_marts(cfg: Config, load_id: str, lists: Lists, framework: HrpFramework
              " (lists changed or first build: every line rebuilt)" if done.full else "")
     period = cfg.reporting_period or {}
     start, end = fivew_period(engine, period.get("start"), period.get("end"))
-    if refreshed is not None:
-        refreshed(start, end)
     lines = read_fivew_lines(engine, period.get("start"), period.get("end"))  # a default bound cuts no line
     progress = indicator_progress(lines, framework, lists, start, end)
     with engine.begin() as conn:
@@ -105,41 +99,24 @@ def run_hrp(cfg: Config, load_id: str) -> list[Path]:
     fivew, cpms = _staged(cfg, engine), cpms_staged(cfg, engine)
     if not fivew and not cpms:
         return []
-    out = Path(cfg.reports_dir) / "hrp"
-    with fivew_process.beside(cfg, wanted=fivew) as fivew_files:
-        return _outputs(cfg, engine, load_id, fivew, cpms, out, fivew_files)
-
-
-def _outputs(cfg: Config, engine, load_id: str, fivew: bool, cpms: bool, out: Path,
-             fivew_files: fivew_process.FivewFiles | None) -> list[Path]:
-    """``run_hrp``'s marts and files; the 5W files by ``fivew_files`` when given (``flows.fivew_process``)."""
     files = list_files(cfg)
     period = cfg.reporting_period or {}
     start, end = period.get("start"), period.get("end")
-    asked = False
     if fivew:
         lists = Lists.read(files)
         framework = load_checked_framework(cfg, lists)
-
-        def refreshed(first: str, last: str) -> None:
-            nonlocal asked
-            if fivew_files is not None and first and last:
-                fivew_files.write(cfg, out, first, last)
-                asked = True
-
-        marts = build_marts(cfg, load_id, lists, framework, refreshed)
+        marts = build_marts(cfg, load_id, lists, framework)
         start, end = marts.start, marts.end
     cpms_period = build_cpms_marts(cfg, engine, load_id, files, start, end) if cpms else None
     report = load_cpms(engine, cpms_period) if cpms_period else None  # the 5W's period when both run
+    out = Path(cfg.reports_dir) / "hrp"
     written = []
     if fivew and start and end:
         data = load_hrp_report_data(engine, framework, lists, country=cfg.country, cluster=cfg.cluster,
                                     start=start, end=end, lines=marts.lines)
         data.cpms = report
-        written = write_pmr(out, data)
-        dashboard = write_dashboard(out / f"{stem(data)}_dashboard.html", data)
-        written += fivew_files.result() if asked else write_fivew_outputs(out, data, cfg.fivew_workbook_max_lines)
-        written.append(dashboard)
+        written = write_pmr(out, data) + write_fivew_outputs(out, data, cfg.fivew_workbook_max_lines)
+        written.append(write_dashboard(out / f"{stem(data)}_dashboard.html", data))
     if report is not None:
         name = f"cpms_{cfg.country}_{cfg.cluster}_{cpms_period.replace('/', '_')}_hxl.csv".lower()
         written.append(write_cpms_csv(out / name, report, cfg.cluster))

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -17,23 +16,11 @@ from reports.hrp_tables import fivew_table, presence_table
 from reports.hrp_xlsx import write_long_table
 
 
-@dataclass(frozen=True)
-class PeriodLines:
-    """What the 5W outputs are drawn from (an ``HrpReportData`` has it too): the period's lines of the
-    ``fivew_activities`` view and what names the files."""
-
-    country: str
-    cluster: str
-    period_start: str
-    period_end: str
-    lines: pd.DataFrame
-
-
-def _stem(data: HrpReportData | PeriodLines) -> str:
+def _stem(data: HrpReportData) -> str:
     return f"{data.country}_{data.cluster}_{data.period_start}_{data.period_end}".lower()
 
 
-def write_fivew_workbook(path: Path, data: HrpReportData | PeriodLines, max_lines: int | None = None,
+def write_fivew_workbook(path: Path, data: HrpReportData, max_lines: int | None = None,
                          csv_name: str = "", lines: pd.DataFrame | None = None,
                          presence: pd.DataFrame | None = None) -> Path:
     """Sheets ``5W`` (one row per activity line; past Excel's 1,048,576 rows it goes on in ``5W (2)``...)
@@ -59,7 +46,7 @@ def write_fivew_workbook(path: Path, data: HrpReportData | PeriodLines, max_line
     return path
 
 
-def write_fivew_outputs(out_dir: Path, data: HrpReportData | PeriodLines, max_lines: int | None = None) -> list[Path]:
+def write_fivew_outputs(out_dir: Path, data: HrpReportData, max_lines: int | None = None) -> list[Path]:
     """5W workbook, 5W HXL CSV and operational-presence HXL CSV under ``out_dir`` (``max_lines``: see
     ``write_fivew_workbook``)."""
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -53,20 +53,6 @@ def delete_submissions(conn: Connection, form_id: str, keys) -> None:
     _log(conn, form_id, keys, names)
 
 
-def holds_at_least(engine: Engine, form_id: str, n: int) -> bool:
-    """Whether the form's main staging table holds at least ``n`` submissions (False when it does not
-    exist); reads at most ``n`` entries of its key index."""
-    name = table_name(form_id)
-    with engine.connect() as conn:
-        if not sa.inspect(conn).has_table(name):
-            return False
-        if n <= 0:
-            return True
-        key = sa.column(KEY)
-        query = sa.select(key).select_from(sa.table(name, key)).order_by(key).limit(1).offset(n - 1)
-        return conn.execute(query).first() is not None
-
-
 def form_tables(conn: Connection, form_id: str, table_names: list[str] | None = None) -> list[str]:
     """Names of the existing staging tables of a form: main first, then repeats (``table_names``: the
     database's tables, when the caller has them)."""
