@@ -53,10 +53,14 @@ class Ahead:
     def __init__(self, cfg: Config):
         self.reads: dict[str, LightRead] = {}
         for form in cfg.forms:
-            starter = beside(cfg, form)
-            if starter is not None:
-                self.reads[form.form] = starter()
-                break
+            try:
+                starter = beside(cfg, form)
+                if starter is not None:
+                    self.reads[form.form] = starter()
+                    break
+            except Exception as exc:  # the form's pull meets it again and reports it for that form
+                log.warning("form %s: its reconcile read could not start ahead (%s); its pull will try", form.form,
+                            exc)
 
     def light(self, cfg: Config, form: FormConfig) -> Callable[[], LightRead] | None:
         read = self.reads.pop(form.form, None)

@@ -170,6 +170,23 @@ def test_the_nights_first_held_form_starts_its_read_ahead_and_its_pull_uses_that
     dispose(inline.warehouse), dispose(cfg.warehouse)
 
 
+def test_a_read_that_cannot_start_ahead_leaves_it_to_the_forms_pull(sandbox, tmp_path, monkeypatch, caplog):
+    from flows import reconcile_process
+    from flows.reconcile_process import Ahead
+
+    cfg = config(sandbox, f"sqlite:///{tmp_path / 'w.db'}", 20, monkeypatch)
+    pull(cfg)
+
+    def unreachable(*args):
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(reconcile_process, "start", unreachable)
+    ahead = Ahead(cfg)
+    assert ahead.reads == {} and f"form {FORM}: its reconcile read could not start ahead" in caplog.text
+    monkeypatch.undo()
+    dispose(cfg.warehouse)
+
+
 def test_a_failed_light_read_fails_the_form_after_its_new_rows_landed(sandbox, tmp_path, monkeypatch):
     from flows.pull import pull_form
     from flows.reconcile_process import start
