@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 
 import requests
 from pyodk._utils.config import CentralConfig, Config
@@ -91,10 +92,25 @@ def _response(error: PyODKError) -> requests.Response | None:
     return next((a for a in error.args[1:] if isinstance(a, requests.Response)), None)
 
 
+@contextmanager
+def _expected_refusals():
+    """Keep pyodk from logging a refusal the caller expects and handles (a form not created yet answers
+    404, a draft of an earlier version's content 409): under a logging setup with a root handler, as in a Prefect run, it would print an ERROR with a
+    traceback on every first deploy. Other refusals are raised to the caller, which names them."""
+    logger = logging.getLogger("pyodk")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def live_form(client: Client, project_id: int, built: BuiltForm):
     """The form as Central shows it (published version, or the draft if never published), None if absent."""
     try:
-        return client.forms.get(built.form_id, project_id=project_id)
+        with _expected_refusals():
+            return client.forms.get(built.form_id, project_id=project_id)
     except PyODKError as error:
         response = _response(error)
         if response is not None and response.status_code == 404:
@@ -107,7 +123,7 @@ def update(client: Client, project_id: int, built: BuiltForm) -> str | None:
     """Replace the draft and publish it; the published version, or None if someone published it meanwhile."""
     try:
         with _errors_named(built, "ODK Central refused the new form version; the published version is "
-                           "unchanged - fix the form and deploy again"):
+                           "unchanged - fix the form and deploy again"), _expected_refusals():
             client.forms.update(built.form_id, project_id=project_id, definition=built.xlsx)
         return built.version
     except DeployError as error:

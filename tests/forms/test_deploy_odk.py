@@ -71,3 +71,13 @@ def test_wrong_credentials_raise_a_deploy_error_naming_the_form(sandbox, built):
     with pytest.raises(DeployError, match=FORM) as raised:
         deploy_odk(sandbox.url, ODK_LOGIN[0], "wrong-password", 1, built)
     assert raised.value.status == 401
+
+
+def test_the_refusals_a_deploy_expects_are_not_logged_as_errors(sandbox, built, changed, caplog):
+    """A root handler (a Prefect run has one) would print pyodk's ERROR and traceback for the 404 of a form
+    not created yet and the 409 of content published before."""
+    caplog.set_level("DEBUG")
+    assert deploy(sandbox, built).action == "created"
+    deploy(sandbox, changed)
+    assert deploy(sandbox, built).action != "unchanged"  # back to earlier content: Central answers 409 first
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pyodk") and r.levelname == "ERROR"] == []
