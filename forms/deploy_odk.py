@@ -95,8 +95,9 @@ def _response(error: PyODKError) -> requests.Response | None:
 @contextmanager
 def _expected_refusals():
     """Keep pyodk from logging a refusal the caller expects and handles (a form not created yet answers
-    404, a draft of an earlier version's content 409): under a logging setup with a root handler, as in a Prefect run, it would print an ERROR with a
-    traceback on every first deploy. Other refusals are raised to the caller, which names them."""
+    404, a draft of an earlier version's content 409): under a logging setup with a root handler, as in a
+    Prefect run, it would print an ERROR with a traceback on every first deploy. Other refusals are
+    raised to the caller, which names them."""
     logger = logging.getLogger("pyodk")
     level = logger.level
     logger.setLevel(logging.CRITICAL)

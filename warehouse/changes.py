@@ -4,8 +4,8 @@ The 5W lines mart follows ``fivew_monthly``: a night adds or edits ten thousand 
 and comparing every staged submission with what the mart built costs ~1.3 s a night on SQLite. Instead,
 ``warehouse.staging`` logs the key of every submission it replaces or deletes, for the forms a mart
 follows (``follow``), and the mart reads only those keys (``keys`` up to ``last_seq``) and then forgets
-them (``forget``), in the transaction that brings it in step. A form nobody follows is not logged, so a first load writes no
-log; a mart starts following a form when it has compared every submission once (``follow``).
+them (``forget``), in the transaction that brings it in step. A form nobody follows is not logged, so a
+first load writes no log; a mart starts following a form when it has compared every submission once.
 """
 
 from __future__ import annotations
