@@ -19,6 +19,7 @@ import multiprocessing
 import queue
 
 from connectors.kobo_sync import window_query
+from flows import spawned
 from flows.config import Config, FormConfig
 from flows.gc_tuning import fewer_collections
 from flows.pull import Progress, PullError, open_client, pull_form
@@ -76,7 +77,7 @@ def pull_in_child(cfg: Config, form: FormConfig, stager, progress: Progress | No
     channel = context.Queue(maxsize=2 * QUEUE_PAGES)  # each landed page is followed by its progress message
     child = context.Process(target=_child, args=(cfg, form, channel), name=f"clustermon-pull-{form.form}",
                             daemon=True)
-    child.start()
+    spawned.start(child)
     try:
         result = _receive(form, child, channel, stager, progress)
         stager.flush()

@@ -24,6 +24,7 @@ import multiprocessing
 from collections.abc import Callable
 
 from connectors.kobo_sync import light_rows
+from flows import spawned
 from flows.config import Config, FormConfig
 from flows.pull import known_versions, open_client
 from warehouse import raw
@@ -83,7 +84,7 @@ def start(cfg: Config, form: FormConfig) -> LightRead:
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(cfg, form, sending), name=f"clustermon-reconcile-{form.form}",
                             daemon=True)
-    child.start()
+    spawned.start(child)
     sending.close()  # the child holds its own end: a child that dies closes the pipe
     return LightRead(form.form, child, receiving)
 
