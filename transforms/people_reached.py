@@ -71,8 +71,10 @@ def people_reached(lines: pd.DataFrame) -> PeopleReached:
 
 
 def people_reached_by_month(lines: pd.DataFrame) -> pd.DataFrame:
-    """New people reached in each month alone (same rule within the month): columns month, reached."""
+    """New people reached in each month alone (same rule within the month): columns month, reached.
+    One grouping with the month as a key, not one ``people_reached`` a month."""
     people = _people_lines(lines)
-    rows = [{"month": month, "reached": people_reached(part).total["reached"]}
-            for month, part in people.groupby("month", sort=True)]
-    return pd.DataFrame(rows, columns=["month", "reached"])
+    per_area = _max_over_activities(people, ["month", *AREA], NEW_CELLS)
+    reached = per_area.groupby("month", sort=True)[NEW_CELLS].sum().sum(axis=1)
+    return pd.DataFrame({"month": reached.index.astype(str), "reached": reached.to_numpy(dtype="int64")},
+                        columns=["month", "reached"])
