@@ -47,9 +47,7 @@ def pull_task(cfg: Config, form, load_id: str, context, ahead: reconcile_process
     collect: list = []
     stager = stage.Stager(cfg, form.form, load_id, context, collect=collect)
     second = worth_a_process(cfg, form)
-    if second and ahead is not None:
-        ahead.drop(form)
-    light = None if second else (ahead.light(cfg, form) if ahead is not None else reconcile_process.beside(cfg, form))
+    light = (ahead or reconcile_process.Ahead()).light(cfg, form, pulled_elsewhere=second)
     try:
         if second:
             pulled = pull_in_child(cfg, form, stager, progress=progress.report_pull)
@@ -174,7 +172,7 @@ def _night(cfg: Config, call, logger, plain: bool) -> dict:
     with step("ccpm"):
         scores, inputs = call(score_task)(cfg, night_id)
         files = call(report_task)(cfg, inputs)
-    feedback = beside(call(feedback_task), cfg, staged)
+    feedback = in_a_thread(call(feedback_task), cfg, staged)
     with step("hrp"):
         try:
             files += call(hrp_task)(cfg, night_id)
@@ -197,13 +195,13 @@ def _night(cfg: Config, call, logger, plain: bool) -> dict:
     return summary
 
 
-def beside(function, *args) -> Future:
+def in_a_thread(function, *args) -> Future:
     """Run ``function(*args)`` in a thread beside the night (inside a flow run, as a task run of the flow).
 
     The validation feedback (files only: Data Docs, partner workbooks) is written so while the HRP step
     runs: most of a first load's HRP step is one SQL statement that leaves Python free (~2 s less at a
     million submissions)."""
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clustermon-beside")
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clustermon-thread")
     try:
         return executor.submit(contextvars.copy_context().run, function, *args)
     finally:

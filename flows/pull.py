@@ -33,14 +33,10 @@ def open_client(source: SourceConfig, page_size: int = 1000):
                      "import its exports with `clustermon ingest --file`")
 
 
-def known_versions(url: str, form_id: str) -> HeldRows:
-    """What the warehouse holds of the form, read when the night needs it (see ``HeldRows``)."""
-    return HeldRows(url, form_id)
-
-
 class HeldRows:
-    """Calling it streams every (submission key, version key, validation status) row the warehouse holds
-    of the form; ``lookup(keys)`` reads those keys' rows only (see ``connectors.known``)."""
+    """What the warehouse holds of the form, read when the night needs it: calling it streams every
+    (submission key, version key, validation status) row; ``lookup(keys)`` reads those keys' rows only
+    (see ``connectors.known``)."""
 
     def __init__(self, url: str, form_id: str):
         self.url, self.form_id = url, form_id
@@ -153,7 +149,7 @@ def pull_form(cfg: Config, form: FormConfig, progress: Progress | None = None, c
         client = client or open_client(source, cfg.page_size)
         cursor = state.get_cursor(eng, source.name, form.form)
         night = open_night(client, source, form, cursor, timedelta(minutes=cfg.overlap_minutes),
-                           known_versions(cfg.warehouse, form.form), light)
+                           HeldRows(cfg.warehouse, form.form), light)
         land_batches(cfg.warehouse, source.name, form.form, load_id, night, progress, landed, stager)
     except Exception as exc:
         message = (f"form {form.form} from source {source.name} ({server_of(source)}): the pull "

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from connectors.kobo_sync import light_rows
 from flows import spawned
 from flows.config import Config, FormConfig
-from flows.pull import known_versions, open_client
+from flows.pull import HeldRows, open_client
 from warehouse import raw
 from warehouse.db import engine
 
@@ -48,12 +48,12 @@ def beside(cfg: Config, form: FormConfig) -> Callable[[], LightRead] | None:
 
 class Ahead:
     """The reconcile read of the configured night's first form that ``beside`` accepts, started when this
-    is made. Each form's pull asks ``light`` for its starter (the read started ahead, else ``beside``); a
-    read nobody claimed (the pull failed before, or ran in a process of its own) is ended by ``close``."""
+    is made (none without ``cfg``). Each form's pull asks ``light`` for its starter (the read started
+    ahead, else ``beside``); a read nobody claimed (the pull failed before) is ended by ``close``."""
 
-    def __init__(self, cfg: Config):
+    def __init__(self, cfg: Config | None = None):
         self.reads: dict[str, LightRead] = {}
-        for form in cfg.forms:
+        for form in cfg.forms if cfg is not None else ():
             try:
                 starter = beside(cfg, form)
                 if starter is not None:
@@ -63,7 +63,13 @@ class Ahead:
                 log.warning("form %s: its reconcile read could not start ahead (%s); its pull will try", form.form,
                             exc)
 
-    def light(self, cfg: Config, form: FormConfig) -> Callable[[], LightRead] | None:
+    def light(self, cfg: Config, form: FormConfig,
+              pulled_elsewhere: bool = False) -> Callable[[], LightRead] | None:
+        """The form's ``light`` starter; None when its pull runs in a process of its own
+        (``flows.pull_process``), which reads the light rows itself: a read started ahead is ended."""
+        if pulled_elsewhere:
+            self.drop(form)
+            return None
         read = self.reads.pop(form.form, None)
         return (lambda: read) if read is not None else beside(cfg, form)
 
@@ -139,6 +145,6 @@ def read(cfg: Config, form: FormConfig) -> tuple[list[tuple], set[str]]:
     """In the child: ``connectors.kobo_sync.light_rows`` for the form, against the warehouse."""
     client = open_client(cfg.source(form.source), cfg.page_size)
     try:
-        return light_rows(client, form.server_id, form.form, known_versions(cfg.warehouse, form.form))
+        return light_rows(client, form.server_id, form.form, HeldRows(cfg.warehouse, form.form))
     finally:
         client.session.close()

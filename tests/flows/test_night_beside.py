@@ -1,4 +1,4 @@
-"""The validation feedback is written beside the HRP step (``flows.nightly.beside``), and a failed HRP step
+"""The validation feedback is written beside the HRP step (``flows.nightly.in_a_thread``), and a failed HRP step
 still waits for it before the night reports the failure."""
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from flows.demo import demo_counts, prepare
 MARK = contextvars.ContextVar("mark", default="unset")
 
 
-def test_beside_runs_in_another_thread_with_the_callers_context():
+def test_in_a_thread_runs_in_another_thread_with_the_callers_context():
     MARK.set("night")
-    future = nightly.beside(lambda x: (threading.current_thread().name, MARK.get(), x), 4)
+    future = nightly.in_a_thread(lambda x: (threading.current_thread().name, MARK.get(), x), 4)
     name, mark, x = future.result(timeout=10)
-    assert name.startswith("clustermon-beside") and (mark, x) == ("night", 4)
+    assert name.startswith("clustermon-thread") and (mark, x) == ("night", 4)
 
 
 @pytest.fixture
