@@ -123,14 +123,19 @@ def _to_numeric(raw: pd.Series) -> np.ndarray:
 def _integer(field, column, raw, codes):
     number, given = _numbers(raw)
     ok = (np.abs(number) < 2 ** 53) & (np.floor(number) == number)  # whole and exact (NaN, inf: not)
-    typed = pd.arrays.IntegerArray(np.where(ok, number, 0).astype(np.int64), ~ok)
-    return {column: pd.Series(typed, index=raw.index)}, pd.Series(given & ~ok, index=raw.index)
+    return _number_column(column, raw, pd.arrays.IntegerArray(np.where(ok, number, 0).astype(np.int64), ~ok),
+                          given, ok)
 
 
 def _decimal(field, column, raw, codes):
     number, given = _numbers(raw)
     ok = np.isfinite(number)
-    typed = pd.arrays.FloatingArray(np.where(ok, number, 0.0), ~ok)
+    return _number_column(column, raw, pd.arrays.FloatingArray(np.where(ok, number, 0.0), ~ok), given, ok)
+
+
+def _number_column(column: str, raw: pd.Series, typed, given: np.ndarray, ok: np.ndarray):
+    """A number question's typed column (null where not ``ok``) and the mask of given answers it could not
+    read as its kind of number."""
     return {column: pd.Series(typed, index=raw.index)}, pd.Series(given & ~ok, index=raw.index)
 
 
