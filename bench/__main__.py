@@ -1,13 +1,15 @@
 """``python -m bench [--scale 0.1] [--only floor,ccpm_2000] [--prefect] [--profile DIR]`` (``make bench``).
 
 Prints one row per figure (workload size, wall time, rows/s, peak MB of the workload's own process; the
-sandbox server runs in a separate process and is not counted) and writes bench/results.json.
+sandbox server runs in a separate process and is not counted) and writes bench/results.json (and each
+night's memory timeline to bench/memory/; ``--out DIR`` writes both under DIR instead).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from bench import report, suite
 
@@ -26,6 +28,8 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=None, help="server for the PostgreSQL figure "
                         "(default: CLUSTERMON_TEST_POSTGRES_URL or the local test server)")
     parser.add_argument("--profile", default=None, help="directory for cProfile dumps of the pipeline runs")
+    parser.add_argument("--out", type=Path, default=report.RESULTS.parent,
+                        help="directory for results.json and memory/ (default: bench/)")
     return parser.parse_args(argv)
 
 
@@ -36,7 +40,7 @@ def main(argv=None) -> None:
     if unknown:
         raise SystemExit(f"unknown figure(s) {sorted(unknown)}; choose among {', '.join(FIGURES)}")
     opts = {"prefect": args.prefect, "prefect_incremental": not args.plain_incremental,
-            "postgres_url": args.postgres_url, "profile": args.profile}
+            "postgres_url": args.postgres_url, "profile": args.profile, "memory_dir": args.out / "memory"}
     began = time.perf_counter()
     results = suite.run(suite.Sizes(args.scale), only, opts, log=lambda text: print(text, flush=True))
     results["_run"] = {"scale": args.scale, "total_seconds": round(time.perf_counter() - began, 1)}
@@ -46,7 +50,8 @@ def main(argv=None) -> None:
         print(line)
     print("peak MB is what each workload's processes held at once (sampled every 20 ms, never below one process's own "
           "peak); the sandbox server runs in another process and Prefect's temporary server is shown apart.")
-    print(f"written to {report.save(results)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(f"written to {report.save(results, args.out / report.RESULTS.name)}")
 
 
 if __name__ == "__main__":

@@ -44,8 +44,9 @@ def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, 
     if opts.get("profile"):
         Path(opts["profile"]).mkdir(parents=True, exist_ok=True)
         spec["profile"] = str(Path(opts["profile"]) / f"{tag}.prof")
-    TIMELINES.mkdir(exist_ok=True)
-    spec["memory_timeline"] = str(TIMELINES / f"{tag}.json")
+    timelines = Path(opts.get("memory_dir") or TIMELINES)
+    timelines.mkdir(parents=True, exist_ok=True)
+    spec["memory_timeline"] = str(timelines / f"{tag}.json")
     result = workload("night", spec)
     return figure(result["detail"]["pulled"], result["seconds"], result["peak_mb"], phases=result["phases"],
                   staged=result["detail"]["staged"], process_seconds=result["process_seconds"],
