@@ -1,4 +1,4 @@
-"""``python -m bench [--scale 0.1] [--only floor,ccpm_2000] [--prefect] [--profile DIR]`` (``make bench``).
+"""``python -m bench [--scale 0.1] [--only floor,ccpm_2000] [--prefect] [--profile DIR] [--out DIR]`` (``make bench``).
 
 Prints one row per figure (workload size, wall time, rows/s, peak MB of the workload's own process; the
 sandbox server runs in a separate process and is not counted) and writes bench/results.json (and each
