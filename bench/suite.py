@@ -15,7 +15,6 @@ from bench.report import figure
 from bench.run import admin, sandbox_process, workload
 
 FORM = "fivew_monthly"
-TIMELINES = Path(__file__).resolve().parent / "memory"  # each night's resident memory, once a second (git-ignored)
 
 
 class Sizes:
@@ -44,7 +43,7 @@ def night_figure(hello: dict, warehouse: str, work: Path, opts: dict, tag: str, 
     if opts.get("profile"):
         Path(opts["profile"]).mkdir(parents=True, exist_ok=True)
         spec["profile"] = str(Path(opts["profile"]) / f"{tag}.prof")
-    timelines = Path(opts.get("memory_dir") or TIMELINES)
+    timelines = Path(opts["memory_dir"])  # each night's resident memory, once a second (bench/memory: git-ignored)
     timelines.mkdir(parents=True, exist_ok=True)
     spec["memory_timeline"] = str(timelines / f"{tag}.json")
     result = workload("night", spec)
