@@ -6,8 +6,11 @@
 the form (``transforms.rules``). A submission with any issue is removed whole, main row and every repeat row;
 all other rows pass untouched.
 
-The suite runs on each table with the row position as the DataFrame index and ``result_format="COMPLETE"``,
-so every unexpected value maps back to its row without ``unexpected_index_column_names`` (much slower).
+The suite runs on each table with the row position as the DataFrame index. It runs first with
+``result_format="BASIC"`` (pass or fail and counts per expectation: ~30% less than a full result, and most
+expectations of a batch pass), then once more, with ``"COMPLETE"``, for the expectations that failed alone:
+every unexpected value maps back to its row without ``unexpected_index_column_names`` (much slower). The
+validation result kept for Data Docs carries the full result of every expectation that failed.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def _run_suite(form, repeat, frame, orgs, collect) -> pd.DataFrame:
         return issues_frame()
     batch = _batch_definition(table_name(form, repeat)).get_batch(
         batch_parameters={"dataframe": gx_frame(frame, suite)})
-    result = batch.validate(suite, result_format="COMPLETE")
+    result = validate_in_two_passes(batch, suite)
     if collect is not None:
         collect.append(result)
     rows, keys = [], frame["submission_key"].to_numpy()  # read once, not per issue
@@ -93,6 +96,37 @@ def _run_suite(form, repeat, frame, orgs, collect) -> pd.DataFrame:
             rows.append(_gx_issue(form, repeat, keys[position], paths[position] if repeat else None, meta,
                                   value, orgs))
     return issues_frame(rows)
+
+
+def validate_in_two_passes(batch, suite):
+    """``batch.validate(suite)``: counts for every expectation, full results for those that failed.
+
+    GX's cost is mostly per expectation, not per row, and a ``COMPLETE`` result asks for more metrics per
+    expectation than ``BASIC`` (every unexpected value and its row): the first pass costs ~30% less (a
+    20,000-submission 5W batch: 0.58 against 0.83 s of CPU), and the second runs only the few expectations
+    that failed. Their full results replace their ``BASIC`` ones, in place, so the result reads as one
+    ``COMPLETE`` validation for every expectation that failed; the passed ones keep their counts, which Data
+    Docs show. (``BOOLEAN_ONLY`` would save 0.1 s more but leave Data Docs without observed values.)"""
+    import great_expectations as gx
+
+    result = batch.validate(suite, result_format="BASIC")
+    failed = {_identity(o.expectation_config): i for i, o in enumerate(result.results) if not o.success}
+    if not failed:
+        return result
+    again = gx.ExpectationSuite(name=suite.name)
+    for expectation in suite.expectations:
+        if _identity(expectation.configuration) in failed:
+            again.add_expectation(expectation.copy(update={"id": None}))
+    for outcome in batch.validate(again, result_format="COMPLETE").results:
+        index = failed.get(_identity(outcome.expectation_config))
+        if index is not None:
+            result.results[index] = outcome
+    return result
+
+
+def _identity(config) -> tuple:
+    """What tells a suite's expectations apart (``build_suite`` makes one per rule and column)."""
+    return config.type, config.kwargs.get("column"), (config.meta or {}).get("rule")
 
 
 def gx_frame(frame: pd.DataFrame, suite) -> pd.DataFrame:

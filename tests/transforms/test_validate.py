@@ -13,7 +13,7 @@ from transform_forms import household_form, kobo_record, odk_record  # noqa: E40
 from transforms.flatten import flatten  # noqa: E402
 from transforms.issues import ISSUE_COLUMNS  # noqa: E402
 from transforms.validate import validate  # noqa: E402
-from transforms.validate_suite import parse_range  # noqa: E402
+from transforms.validate_suite import build_suite, parse_range  # noqa: E402
 
 MAIN, MEMBERS, CHILDREN = "stg_household", "stg_household__members", "stg_household__children"
 
@@ -163,7 +163,6 @@ def test_timing_of_flatten_and_validate_on_5000_rows():
 
 def test_gx_sees_only_checked_columns_with_plain_numbers_and_clean_tables_keep_their_types():
     from transforms.validate import gx_frame
-    from transforms.validate_suite import build_suite
 
     form = household_form()
     tables = flatten(form, [kobo_record("a"), kobo_record("b", age="")])
@@ -173,3 +172,22 @@ def test_gx_sees_only_checked_columns_with_plain_numbers_and_clean_tables_keep_t
     assert given.index.tolist() == [0, 1] and str(given["age"].dtype) == "float64"
     clean, issues = validate(form, tables)
     assert issues["submission_key"].tolist() == ["b"] and str(clean[MAIN]["age"].dtype) == "Int64"
+
+
+def test_validation_result_holds_full_results_for_the_expectations_that_failed():
+    """The suite runs pass-or-fail first, then in full for the failed expectations only: the result kept
+    (Data Docs) has one entry per expectation, the failed ones with every unexpected value and row."""
+    form, results = household_form(), []
+    tables = flatten(form, [kobo_record("a"), kobo_record("b", age="130"), kobo_record("c", reporting_org="o9")])
+    _, issues = validate(form, tables, collect=results)
+    main = next(r for r in results if r.suite_name == MAIN)
+    suite = build_suite(form, None, tables[MAIN].columns)
+    assert len(main.results) == len(suite.expectations)
+    failed = {(o.expectation_config.kwargs["column"], o.expectation_config.meta["rule"]): o.result
+              for o in main.results if not o.success}
+    assert set(failed) == {("age", "range"), ("reporting_org", "choice_unknown")}
+    assert failed[("age", "range")]["unexpected_index_list"] == [1]
+    assert failed[("age", "range")]["unexpected_list"] == [130.0]
+    assert failed[("reporting_org", "choice_unknown")]["unexpected_list"] == ["o9"]
+    assert main.statistics["unsuccessful_expectations"] == 2
+    assert sorted(issues["submission_key"]) == ["b", "c"]
