@@ -2,7 +2,8 @@
 
 Prints one row per figure (workload size, wall time, rows/s, peak MB of the workload's own process; the
 sandbox server runs in a separate process and is not counted) and writes bench/results.json (and each
-night's memory timeline to bench/memory/; ``--out DIR`` writes both under DIR instead).
+night's memory timeline to bench/memory/; ``--out DIR`` writes both under DIR instead). The machine's
+speed during the run (``bench.machine``) is printed above the table.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import time
 from pathlib import Path
 
-from bench import report, suite
+from bench import machine, report, suite
 
 FIGURES = ("floor", "full_load_sqlite", "naive_alternative", "full_load_postgres", "incremental_night",
            "full_load_100k", "ccpm_2000")
@@ -41,10 +42,12 @@ def main(argv=None) -> None:
         raise SystemExit(f"unknown figure(s) {sorted(unknown)}; choose among {', '.join(FIGURES)}")
     opts = {"prefect": args.prefect, "prefect_incremental": not args.plain_incremental,
             "postgres_url": args.postgres_url, "profile": args.profile, "memory_dir": args.out / "memory"}
-    began = time.perf_counter()
+    began, speed = time.perf_counter(), machine.seconds()
     results = suite.run(suite.Sizes(args.scale), only, opts, log=lambda text: print(text, flush=True))
     results["_run"] = {"scale": args.scale, "total_seconds": round(time.perf_counter() - began, 1)}
+    results["_machine"] = {"start_s": speed, "end_s": machine.seconds()}
     print()
+    print(machine.line(results["_machine"]))
     print(report.table(results))
     for line in report.phase_lines(results) + report.memory_lines(results) + report.ratios(results):
         print(line)

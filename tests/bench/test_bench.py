@@ -87,3 +87,6 @@ def test_bench_measures_and_reports_every_figure(tmp_path):
     assert any("of the floor's throughput" in line for line in lines)
     assert any("x the naive alternative's throughput" in line for line in lines)
     assert any(line.startswith("peak memory ") and "(target within 20%)" in line for line in lines)
+    machine = results["_machine"]  # how fast the machine was, timed at the run's start and end
+    assert machine["start_s"] > 0 and machine["end_s"] > 0
+    assert any(line.startswith("machine: the fixed calibration work took ") for line in lines)
