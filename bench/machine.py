@@ -1,11 +1,11 @@
 """How fast the machine is during a run: the same fixed work, timed at the run's start and end.
 
-This machine's speed changes from one hour to the next, and by more from one day to the next: the same
-code's full load of a million submissions took 115 s on one day and 319 s on the next, with the floor at
-18 s and 53 s. A figure is only comparable with another run's in proportion to how fast the machine was.
+This machine's speed changes from one hour to the next, and by more from one session to the next: the
+same night's full load of a million submissions took 115 s in one session and 319 s in the next, with
+the floor at 18 s and 53 s. A figure is only comparable with another run's in proportion to how fast the machine was.
 Every run therefore times this work (JSON parsed and walked, rows inserted into an in-memory SQLite: the
 kinds of work a night does, none of this project's code) on one core, when nothing else of the run is
-busy; the best of three is printed and saved in results.json under ``_machine``.
+busy; the best of five is printed and saved in results.json under ``_machine``.
 """
 
 from __future__ import annotations
