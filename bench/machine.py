@@ -2,10 +2,11 @@
 
 This machine's speed changes from one hour to the next, and by more from one session to the next: the
 same night's full load of a million submissions took 115 s in one session and 319 s in the next, with
-the floor at 18 s and 53 s. A figure is only comparable with another run's in proportion to how fast the machine was.
-Every run therefore times this work (JSON parsed and walked, rows inserted into an in-memory SQLite: the
-kinds of work a night does, none of this project's code) on one core, when nothing else of the run is
-busy; the best of five is printed and saved in results.json under ``_machine``.
+the floor at 18 s and 53 s. A figure is only comparable with another run's in proportion to how fast
+the machine was. Every run therefore times this work (JSON parsed and walked, rows inserted into an
+in-memory SQLite: the kinds of work a night does, none of this project's code) on one core, when
+nothing else of the run is busy; the best of five is printed and saved in results.json under
+``_machine``. It is rough: in one session it ranged from 0.39 to 0.68 s within an hour.
 """
 
 from __future__ import annotations

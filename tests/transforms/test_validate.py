@@ -175,8 +175,9 @@ def test_gx_sees_only_checked_columns_with_plain_numbers_and_clean_tables_keep_t
 
 
 def test_validation_result_holds_full_results_for_the_expectations_that_failed():
-    """The suite runs pass-or-fail first, then in full for the failed expectations only: the result kept
-    (Data Docs) has one entry per expectation, the failed ones with every unexpected value and row."""
+    """The suite runs with counts only (BASIC) first, then in full for the failed expectations alone: the
+    result kept (Data Docs) has one entry per expectation, the failed ones with every unexpected value and
+    its row."""
     form, results = household_form(), []
     tables = flatten(form, [kobo_record("a"), kobo_record("b", age="130"), kobo_record("c", reporting_org="o9")])
     _, issues = validate(form, tables, collect=results)
