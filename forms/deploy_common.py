@@ -56,8 +56,11 @@ class _TimeoutAdapter(HTTPAdapter):
 
 
 @dataclass
-class ApiSession:
-    """A ``requests.Session`` bound to one server: joins paths to ``base_url``; never shows its headers."""
+class DeploySession:
+    """A ``requests.Session`` bound to one server: joins paths to ``base_url``; never shows its headers.
+
+    The deployers' own session: ``forms/`` imports no other room, so not ``connectors.http.ApiSession``
+    (the pull's, with body retries and ``SourceError``); this one never retries a POST."""
 
     base_url: str
     headers: dict = field(default_factory=dict, repr=False)
@@ -78,7 +81,7 @@ class ApiSession:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> "ApiSession":
+    def __enter__(self) -> "DeploySession":
         return self
 
     def __exit__(self, *exc) -> None:

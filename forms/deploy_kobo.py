@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 from forms.build import BuiltForm
-from forms.deploy_common import ApiSession, DeployError, DeployResult, server_says
+from forms.deploy_common import DeployError, DeployResult, DeploySession, server_says
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 POLL_TIMEOUT = 120.0
@@ -27,7 +27,7 @@ def deploy_kobo(base_url: str, token: str, built: BuiltForm, asset_uid: str | No
                 poll_timeout: float = POLL_TIMEOUT) -> DeployResult:
     """Make ``built`` the deployed form of ``asset_uid`` (a new asset when None) on a KoBo server."""
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
-    with ApiSession(base_url, headers) as api:
+    with DeploySession(base_url, headers) as api:
         asset = get_asset(api, built, asset_uid) if asset_uid else None
         if asset is not None and content_version(asset) == built.version:
             if is_live(asset):
@@ -43,7 +43,7 @@ def deploy_kobo(base_url: str, token: str, built: BuiltForm, asset_uid: str | No
                             f"{action} asset {uid} and deployed version {built.version}")
 
 
-def get_asset(api: ApiSession, built: BuiltForm, uid: str) -> dict:
+def get_asset(api: DeploySession, built: BuiltForm, uid: str) -> dict:
     response = api.request("GET", f"/api/v2/assets/{uid}/", params={"format": "json"})
     if response.status_code == 404:
         raise DeployError(built.form_id, f"asset {uid!r} does not exist on {api.base_url}; correct its "
@@ -67,7 +67,7 @@ def is_live(asset: dict) -> bool:
     return bool(asset.get("deployment__active")) and asset.get("deployed_version_id") == asset.get("version_id")
 
 
-def run_import(api: ApiSession, built: BuiltForm, asset: dict | None, timeout: float) -> str:
+def run_import(api: DeploySession, built: BuiltForm, asset: dict | None, timeout: float) -> str:
     """Import the workbook (into ``asset`` when given); the uid of the asset it created or updated."""
     data = {"library": "false"}
     if asset is not None:
@@ -86,7 +86,7 @@ def run_import(api: ApiSession, built: BuiltForm, asset: dict | None, timeout: f
     return touched[0]["uid"]
 
 
-def wait_for_import(api: ApiSession, built: BuiltForm, url: str, timeout: float) -> dict:
+def wait_for_import(api: DeploySession, built: BuiltForm, url: str, timeout: float) -> dict:
     """Poll an import until ``complete`` (its body) or ``error`` / ``timeout`` seconds (DeployError)."""
     deadline, pause = time.monotonic() + timeout, FIRST_POLL
     while True:
@@ -108,7 +108,7 @@ def wait_for_import(api: ApiSession, built: BuiltForm, url: str, timeout: float)
         pause = min(pause * 2, LAST_POLL)
 
 
-def deploy(api: ApiSession, built: BuiltForm, asset: dict) -> None:
+def deploy(api: DeploySession, built: BuiltForm, asset: dict) -> None:
     """Deploy the asset's current version: POST the first time, PATCH with its ``version_id`` after."""
     path = f"/api/v2/assets/{asset['uid']}/deployment/"
     if asset.get("has_deployment"):

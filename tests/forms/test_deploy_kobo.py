@@ -5,7 +5,7 @@ import requests
 from deploy_fixtures import FORM, broken_copy, built, changed, kobo_get, sandbox  # noqa: F401
 
 from forms.deploy import DeployError, deploy_kobo
-from forms.deploy_common import ApiSession
+from forms.deploy_common import DeploySession
 from forms.deploy_kobo import run_import
 
 
@@ -75,7 +75,7 @@ def test_an_import_still_processing_at_the_timeout_fails_without_touching_the_as
 
 def test_an_imported_but_undeployed_version_is_deployed_without_a_new_import(sandbox, built, changed):
     uid = deploy_kobo(sandbox.url, sandbox.token, built, None).server_id
-    with ApiSession(sandbox.url, {"Authorization": f"Token {sandbox.token}"}) as api:
+    with DeploySession(sandbox.url, {"Authorization": f"Token {sandbox.token}"}) as api:
         run_import(api, changed, asset(sandbox, uid), timeout=10)
     imported = asset(sandbox, uid)
     assert imported["deployed_version_id"] != imported["version_id"]
@@ -105,7 +105,7 @@ def test_sandbox_imports_run_asynchronously_and_redeploys_need_the_current_versi
     deployment = f"{sandbox.url}/api/v2/assets/{uid}/deployment/"
     assert requests.post(deployment, headers=headers, json={"active": True}, timeout=10).ok
     assert requests.post(deployment, headers=headers, json={"active": True}, timeout=10).status_code == 400
-    with ApiSession(sandbox.url, headers) as api:
+    with DeploySession(sandbox.url, headers) as api:
         run_import(api, changed, first, timeout=10)
     stale = requests.patch(deployment, headers=headers, json={"active": True, "version_id": first["version_id"]},
                            timeout=10)
