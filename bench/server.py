@@ -17,6 +17,8 @@ Three changes to the stock sandbox are applied here, in this process only, and r
   per row (~30 µs), which made the reconcile pass over a million light rows wait ~30 s on the server.
   Each row's instance uuid and submission time are computed once, before serving, and held (a real
   server reads them from its store): the light rows of a reconcile pass then cost ~1 µs each to build.
+  The uuids are scattered like the random ones phones write (``instance_uuid``), so the warehouse's key
+  indexes take them in no particular order, as they would a real form's.
 * ``{"_id": {"$in": [...]}}`` answered from the id array: the stock query path regenerates every row
   of the form to filter them, which makes re-fetching 1,000 edited rows of a million take minutes.
 """
@@ -88,11 +90,23 @@ class PooledStore(FormStore):
 
 UUID_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 UUID_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+_M64 = (1 << 64) - 1
+
+
+def _mix64(z: int) -> int:
+    """splitmix64's finaliser: a bijection of 64-bit numbers whose output bits all depend on every input bit."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
 
 
 def instance_uuid(index: int, seed: int) -> str:
-    """``str(uuid.UUID(int=..., version=4))`` of a number derived from the index, formatted directly."""
-    text = "%032x" % (((index * 0x9E3779B97F4A7C15 + seed) % (1 << 128)) & UUID_V4_CLEAR | UUID_V4_SET)
+    """A version-4 uuid for row ``index``, as ``str(uuid.UUID(int=..., version=4))`` writes it: unique per
+    row and scattered like the random uuids phones write, so that the warehouse's key indexes see keys in
+    no particular order (consecutive numbers would make every index insert an append)."""
+    base = (seed * 0x9E3779B97F4A7C15) & _M64
+    number = (_mix64((index + base) & _M64) << 64) | _mix64(((index ^ base) + 0x632BE59BD9B4E019) & _M64)
+    text = "%032x" % (number & UUID_V4_CLEAR | UUID_V4_SET)
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
